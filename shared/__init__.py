@@ -1,0 +1,1 @@
+"""What two or more lantian services need: config, db, auth, errors, identifiers, time, HTTP client."""

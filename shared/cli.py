@@ -1,0 +1,356 @@
+"""The `lantian` console script: serve, run, db, policy, token, demo, and each service's own commands."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import requests
+from flask import Flask
+
+from shared.config import SERVICES, ConfigError, Settings
+from shared.db import Database
+
+ALL_SERVICES = tuple(SERVICES)
+
+
+def load_app(service: str) -> Flask:
+    """The service's app, configured from the environment."""
+    module = importlib.import_module(service)
+    return module.create_app()
+
+
+def service_settings(service: str) -> Settings:
+    try:
+        return Settings.from_env(service)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _services_arg(services: tuple[str, ...]) -> tuple[str, ...]:
+    return services or ALL_SERVICES
+
+
+service_choice = click.Choice(ALL_SERVICES)
+
+
+@click.group()
+@click.version_option(package_name="lantian")
+def main() -> None:
+    """lantian (蓝天): the transport side of the Blue Sky air-pollution campaign."""
+
+
+# ---- db ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (one alembic tree per service, plus the shared token register)."""
+
+
+@db.command("upgrade")
+@click.argument("services", nargs=-1, type=service_choice)
+def db_upgrade(services: tuple[str, ...]) -> None:
+    """Migrate the token register and every service's database (or the ones named)."""
+    from shared.migrate import AUTH_TREE, upgrade
+
+    first = service_settings(ALL_SERVICES[0])
+    first.ensure_var_dir()
+    upgrade(AUTH_TREE, first.auth_database_url)
+    click.echo(f"{AUTH_TREE}: migrated")
+    for service in _services_arg(services):
+        settings = service_settings(service)
+        settings.ensure_var_dir()
+        upgrade(service, settings.database_url)
+        click.echo(f"{service}: migrated")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show each database's revision against the code's newest."""
+    from shared.migrate import AUTH_TREE, database_heads, script_heads
+
+    first = service_settings(ALL_SERVICES[0])
+    trees = [(AUTH_TREE, first.auth_database_url)] + [(s, service_settings(s).database_url) for s in ALL_SERVICES]
+    for tree, url in trees:
+        database = Database(url)
+        try:
+            with database.engine.connect() as connection:
+                have = database_heads(connection, tree)
+        finally:
+            database.dispose()
+        want = script_heads(tree)
+        state = "current" if have == want else f"behind (code has {', '.join(sorted(want))})"
+        click.echo(f"{tree}: {', '.join(sorted(have)) or 'empty'} {state}")
+
+
+# ---- policy rules --------------------------------------------------------------------------------
+
+
+@main.group()
+def policy() -> None:
+    """Policy targets, deadlines and thresholds kept as data."""
+
+
+def seed_policy(services: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Load each service's policy_rules.yaml into its database (idempotent)."""
+    from shared.db import unit_of_work
+    from shared.policy import load_rule_file, seed_rules
+
+    results = {}
+    for service in services:
+        models = importlib.import_module(f"{service}.models")
+        if not hasattr(models, "PolicyRule"):
+            continue
+        rows = load_rule_file(service)
+        app = load_app(service)
+        with app.app_context(), unit_of_work() as db_session:
+            results[service] = seed_rules(db_session, models.PolicyRule, rows)
+    return results
+
+
+@policy.command("seed")
+@click.argument("services", nargs=-1, type=service_choice)
+def policy_seed(services: tuple[str, ...]) -> None:
+    """Load the rules shipped in each service's policy_rules.yaml (safe to run again)."""
+    for service, counts in seed_policy(_services_arg(services)).items():
+        click.echo(f"{service}: {counts['added']} added, {counts['unchanged']} already there")
+
+
+# ---- tokens --------------------------------------------------------------------------------------
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens: create, list, revoke."""
+
+
+def _auth_database() -> tuple[Settings, Database]:
+    settings = service_settings(ALL_SERVICES[0])
+    return settings, Database(settings.auth_database_url)
+
+
+def create_token(
+    role: str, name: str, uscc: str | None = None, site: str | None = None, expires_days: int | None = None
+) -> tuple[str, str]:
+    """Issue and record a token; returns (token id, signed token)."""
+    from shared.tokens import issue_token
+
+    settings, database = _auth_database()
+    try:
+        with database.sessionmaker() as auth_session, auth_session.begin():
+            record, signed = issue_token(
+                auth_session,
+                settings.secret_key,
+                role=role,
+                name=name,
+                uscc=uscc,
+                site=site,
+                expires_in=timedelta(days=expires_days) if expires_days else None,
+            )
+            return record.id, signed
+    finally:
+        database.dispose()
+
+
+@token.command("create")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "environment", "transport", "police", "enterprise", "gate", "service"]),
+)
+@click.option("--name", required=True, help="who or what holds the token, e.g. 'Zhang Wei, Yaodu police'")
+@click.option("--uscc", help="enterprise tokens: the enterprise's unified social credit code")
+@click.option("--site", help="gate tokens: the site the gate posts for")
+@click.option("--expires-days", type=click.IntRange(min=1), help="days until it expires (default: never)")
+def token_create(role: str, name: str, uscc: str | None, site: str | None, expires_days: int | None) -> None:
+    """Issue a token and print it (shown once; only its id is kept)."""
+    from shared.identifiers import InvalidIdentifier, validate_uscc
+
+    if uscc:
+        try:
+            uscc = validate_uscc(uscc)
+        except InvalidIdentifier as exc:
+            raise click.BadParameter(exc.reason, param_hint="--uscc") from exc
+    try:
+        token_id, signed = create_token(role, name, uscc, site, expires_days)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"# token id {token_id} ({role}, {name})", err=True)
+    click.echo(signed)
+
+
+@token.command("list")
+@click.option("--all", "include_revoked", is_flag=True, help="include revoked tokens")
+def token_list(include_revoked: bool) -> None:
+    """List issued tokens (ids, never the tokens themselves)."""
+    from shared.tokens import list_tokens
+
+    _, database = _auth_database()
+    try:
+        with database.sessionmaker() as auth_session:
+            for record in list_tokens(auth_session, include_revoked):
+                scope = record.uscc or record.site or ""
+                state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
+                click.echo(f"{record.id}  {record.role:<11} {scope:<18} {state:<18} {record.name}")
+    finally:
+        database.dispose()
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--reason", required=True, help="why, for the audit trail")
+def token_revoke(token_id: str, reason: str) -> None:
+    """Revoke a token by id; services refuse it within their revocation cache time."""
+    from shared.errors import LantianError
+    from shared.tokens import revoke_token
+
+    _, database = _auth_database()
+    try:
+        with database.sessionmaker() as auth_session, auth_session.begin():
+            revoke_token(auth_session, token_id, reason)
+    except LantianError as exc:
+        raise click.ClickException(exc.detail) from exc
+    finally:
+        database.dispose()
+    click.echo(f"revoked {token_id}")
+
+
+# ---- demo ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def demo() -> None:
+    """A small demo city, so the suite never starts empty."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Load the policy rules and each service's demo data (safe to run again)."""
+    for service, counts in seed_policy(ALL_SERVICES).items():
+        click.echo(f"{service}: policy rules {counts['added']} added, {counts['unchanged']} already there")
+    for service in ALL_SERVICES:
+        try:
+            demo_module = importlib.import_module(f"{service}.demo")
+        except ModuleNotFoundError:
+            continue
+        app = load_app(service)
+        with app.app_context():
+            click.echo(f"{service}: {demo_module.seed()}")
+
+
+# ---- serving -------------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.argument("service", type=service_choice)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, help="default: the service's own port (8001-8004)")
+@click.option(
+    "--workers",
+    type=int,
+    default=lambda: int(os.environ.get("LANTIAN_WORKERS", "2")),
+    show_default="2 (LANTIAN_WORKERS)",
+)
+def serve(service: str, host: str, port: int | None, workers: int) -> None:
+    """Run one service under gunicorn."""
+    from shared.serving import serve_service
+
+    settings = service_settings(service)
+    serve_service(service, settings, host, port or SERVICES[service], workers)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--ready-timeout", type=float, default=120.0, show_default=True)
+def run(host: str, workers: int, ready_timeout: float) -> None:
+    """Start all four services, wait until each is ready, print their URLs and an admin token."""
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    log_dir = Path(os.environ.get("LANTIAN_VAR_DIR", "var")) / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+
+    def stop(*_: Any) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    try:
+        for service, port in SERVICES.items():
+            log = (log_dir / f"{service}.log").open("ab")
+            children[service] = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "shared.cli",
+                    "serve",
+                    service,
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        for service, port in SERVICES.items():
+            wait_ready(f"http://{host}:{port}", ready_timeout, children[service].poll, service)
+        _, admin = create_token("admin", f"lantian run {time.strftime('%Y-%m-%d %H:%M')}", expires_days=30)
+        click.echo("lantian is up:")
+        for service, port in SERVICES.items():
+            click.echo(f"  {service:<12} http://{host}:{port}   docs http://{host}:{port}/docs")
+        click.echo(f"logs: {log_dir}/")
+        click.echo(f"admin token (30 days):\n{admin}")
+        click.echo("Ctrl-C stops all four.")
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(1)
+        dead = [s for s, c in children.items() if c.poll() is not None]
+        raise click.ClickException(f"{', '.join(dead)} stopped; see {log_dir}/")
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        stop()
+
+
+def wait_ready(base_url: str, timeout: float, exited: Callable[[], int | None], name: str) -> None:
+    """Poll /ready until it answers 200; fail fast if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if exited() is not None:
+            raise click.ClickException(f"{name} exited during start-up")
+        try:
+            if requests.get(f"{base_url}/ready", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise click.ClickException(f"{name} was not ready at {base_url}/ready within {timeout:.0f}s")
+
+
+def _add_service_groups() -> None:
+    for service in ALL_SERVICES:
+        module = importlib.import_module(f"{service}.cli")
+        main.add_command(module.cli, service)
+
+
+_add_service_groups()
+
+if __name__ == "__main__":
+    main()

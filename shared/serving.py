@@ -1,0 +1,67 @@
+"""Run a service under gunicorn (its documented custom-application API), with multiprocess metrics."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from shared.config import Settings
+from shared.logs import configure_logging
+
+
+class _ServiceApplication(BaseApplication):  # type: ignore[misc]
+    def __init__(self, service: str, options: dict[str, Any]) -> None:
+        self.service = service
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return importlib.import_module(self.service).create_app()
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+    GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def serve_service(service: str, settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve `service` on host:port with `workers` sync workers until stopped (replaces this process)."""
+    metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(settings.var_dir) / "prometheus" / service)
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    # prometheus_client picks single- or multi-process mode when first imported, and the CLI has
+    # imported it already: start a fresh interpreter that sees the directory from the beginning.
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir.resolve())}
+    argv = [sys.executable, "-m", "shared.serving", service, host, str(port), str(workers)]
+    os.execve(sys.executable, argv, env)
+
+
+def _run(service: str, host: str, port: int, workers: int) -> None:
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "proc_name": f"lantian-{service}",
+        "child_exit": _child_exit,
+        "accesslog": None,  # lantian.access logs each request as JSON with its request id
+    }
+    _ServiceApplication(service, options).run()
+
+
+if __name__ == "__main__":
+    _run(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

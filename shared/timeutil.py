@@ -1,0 +1,56 @@
+"""Time: store UTC, cut months, days and deadlines in the city's zone (Asia/Shanghai)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+CITY_TIMEZONE = "Asia/Shanghai"
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@lru_cache(maxsize=8)
+def zone(name: str = CITY_TIMEZONE) -> ZoneInfo:
+    """The ZoneInfo for a zone name (cached)."""
+    return ZoneInfo(name)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is refused (it is ambiguous)."""
+    if value.tzinfo is None:
+        raise ValueError("a time must carry its UTC offset, e.g. 2026-10-01T08:00:00+08:00")
+    return value.astimezone(UTC)
+
+
+def local_date(value: datetime, tz: str = CITY_TIMEZONE) -> date:
+    """The calendar day in the city on which an instant falls."""
+    return to_utc(value).astimezone(zone(tz)).date()
+
+
+def day_bounds(day: date, tz: str = CITY_TIMEZONE) -> tuple[datetime, datetime]:
+    """[start, end) of a city calendar day, in UTC."""
+    start = datetime.combine(day, time.min, tzinfo=zone(tz))
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """'2026-10' -> (2026, 10); ValueError with the expected shape otherwise."""
+    match = _MONTH.match(value or "")
+    if not match:
+        raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {value!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def month_bounds(month: str, tz: str = CITY_TIMEZONE) -> tuple[datetime, datetime]:
+    """[start, end) of a city calendar month such as '2026-10', in UTC."""
+    year, mon = parse_month(month)
+    first = date(year, mon, 1)
+    next_first = date(year + (mon == 12), mon % 12 + 1, 1)
+    return day_bounds(first, tz)[0], day_bounds(next_first, tz)[0]
+
+
+def end_of_day_deadline(day: date, tz: str = CITY_TIMEZONE) -> datetime:
+    """A deadline 'by <day>' ends at the city's midnight after that day, in UTC."""
+    return day_bounds(day, tz)[1]

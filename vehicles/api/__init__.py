@@ -1,0 +1,12 @@
+"""The vehicles service's API: one flask-smorest Blueprint per resource."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    """Every blueprint the service serves, in documentation order."""
+    from vehicles.api.policy_rules import blp as policy_rules
+
+    return [policy_rules]
