@@ -8,6 +8,8 @@ from shared.app import create_service_app
 from shared.config import Settings
 
 SERVICE = "reports"
+UPSTREAMS = ("vehicles", "gatecontrol", "railshift")
+"""The services a report is built from."""
 
 
 def create_app(config: Settings | None = None) -> Flask:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from reports.sources import UPSTREAMS
-from shared.policy import PolicyRuleSchema
+from reports import UPSTREAMS
 
 
 class UpstreamStatusSchema(Schema):
@@ -29,8 +28,28 @@ class RulesQuerySchema(Schema):
     )
 
 
-class ServiceRuleSchema(PolicyRuleSchema):
+class ServiceRuleSchema(Schema):
+    """A policy rule as an upstream service sent it, tagged with that service (read, never written here)."""
+
+    class Meta:
+        unknown = EXCLUDE  # an upstream may add fields before reports knows them
+
     service = fields.String(required=True, metadata={"description": "the service that holds the rule"})
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    jurisdiction = fields.String(required=True)
+    subject = fields.String(required=True)
+    value = fields.String(allow_none=True, metadata={"format": "decimal"})
+    value_date = fields.Date(allow_none=True)
+    unit = fields.String(required=True)
+    comparison = fields.String(required=True)
+    effective_from = fields.Date(required=True)
+    effective_to = fields.Date(allow_none=True)
+    source_document = fields.String(required=True)
+    source_item = fields.String(required=True)
+    source_file = fields.String(allow_none=True)
+    source_excerpt = fields.String(allow_none=True)
+    description = fields.String(required=True)
 
 
 class RulesSchema(Schema):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from marshmallow import ValidationError
+
+from reports import UPSTREAMS
+from reports.schemas import ServiceRuleSchema
 from shared.client import service_client
 from shared.db import utcnow
-from shared.errors import LantianError
+from shared.errors import LantianError, UpstreamError
 
-UPSTREAMS = ("vehicles", "gatecontrol", "railshift")
 PAGE_SIZE = 500
+UPSTREAM_RULE = ServiceRuleSchema()
 
 
 def upstream_status() -> list[dict[str, Any]]:
@@ -42,7 +46,12 @@ def policy_rules_in_force(day: date, services: tuple[str, ...] = UPSTREAMS) -> l
             if cursor:
                 params["cursor"] = cursor
             page = client.get("/api/v1/policy-rules", params=params)
-            rules.extend({**rule, "service": service} for rule in page["items"])
+            try:
+                rules.extend(UPSTREAM_RULE.load({**rule, "service": service}) for rule in page["items"])
+            except ValidationError as exc:
+                raise UpstreamError(
+                    f"the {service} service sent a policy rule reports cannot read: {exc.messages}", service=service
+                ) from exc
             cursor = page["next_cursor"]
             if not cursor:
                 break

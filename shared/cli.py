@@ -272,12 +272,21 @@ def serve(service: str, host: str, port: int | None, workers: int) -> None:
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True)
+@click.option(
+    "--base-port",
+    type=click.IntRange(1024, 65000),
+    default=8000,
+    show_default=True,
+    help="services listen on base+1 (vehicles) to base+4 (reports)",
+)
 @click.option("--ready-timeout", type=float, default=120.0, show_default=True)
-def run(host: str, workers: int, ready_timeout: float) -> None:
+def run(host: str, workers: int, base_port: int, ready_timeout: float) -> None:
     """Start all four services, wait until each is ready, print their URLs and an admin token."""
     children: dict[str, subprocess.Popen[bytes]] = {}
     log_dir = Path(os.environ.get("LANTIAN_VAR_DIR", "var")) / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
+    ports = {service: base_port + index for index, service in enumerate(SERVICES, start=1)}
+    env = {**os.environ, **{f"LANTIAN_{s.upper()}_URL": f"http://{host}:{p}" for s, p in ports.items()}}
 
     def stop(*_: Any) -> None:
         for child in children.values():
@@ -291,30 +300,16 @@ def run(host: str, workers: int, ready_timeout: float) -> None:
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
-        for service, port in SERVICES.items():
+        for service, port in ports.items():
             log = (log_dir / f"{service}.log").open("ab")
-            children[service] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "shared.cli",
-                    "serve",
-                    service,
-                    "--host",
-                    host,
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        for service, port in SERVICES.items():
+            command = [sys.executable, "-m", "shared.cli", "serve", service]
+            command += ["--host", host, "--port", str(port), "--workers", str(workers)]
+            children[service] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        for service, port in ports.items():
             wait_ready(f"http://{host}:{port}", ready_timeout, children[service].poll, service)
         _, admin = create_token("admin", f"lantian run {time.strftime('%Y-%m-%d %H:%M')}", expires_days=30)
         click.echo("lantian is up:")
-        for service, port in SERVICES.items():
+        for service, port in ports.items():
             click.echo(f"  {service:<12} http://{host}:{port}   docs http://{host}:{port}/docs")
         click.echo(f"logs: {log_dir}/")
         click.echo(f"admin token (30 days):\n{admin}")

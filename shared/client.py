@@ -45,6 +45,7 @@ class ServiceTokenSource:
 
 
 def _session(retries: int, methods: frozenset[str]) -> requests.Session:
+    """A connection pool that retries `methods` with backoff on connection errors and 502/503/504."""
     retry = Retry(
         total=retries,
         connect=retries,
@@ -58,7 +59,7 @@ def _session(retries: int, methods: frozenset[str]) -> requests.Session:
         raise_on_status=False,
     )
     http = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = HTTPAdapter(max_retries=retry if retries else 0)
     http.mount("http://", adapter)
     http.mount("https://", adapter)
     return http
@@ -82,7 +83,7 @@ class ServiceClient:
         self.timeout = timeout
         self._retrying = _session(retries, IDEMPOTENT_METHODS)
         self._retrying_post = _session(retries, IDEMPOTENT_METHODS | {"POST"})
-        self._once = _session(0, frozenset())
+        self._once = _session(0, IDEMPOTENT_METHODS)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET a JSON document."""

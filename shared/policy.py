@@ -83,14 +83,29 @@ class PolicyRuleMixin:
     created_by: Mapped[str] = mapped_column(String(200))
 
 
+def _fits_numeric(value: Decimal) -> None:
+    """The column holds 14 integer digits and 4 decimals."""
+    if abs(value) >= Decimal("1e14") or -value.as_tuple().exponent > 4:
+        raise ValidationError("must have at most 14 digits before the point and 4 after it")
+
+
+class PlainDecimal(fields.Decimal):
+    """A decimal sent as a string without trailing zeros ("80", not "80.0000")."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return format(Decimal(value).normalize(), "f")
+
+
 class PolicyRuleSchema(Schema):
     """A rule as clients send and receive it."""
 
     id = fields.Integer(dump_only=True)
     code = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"),
-        metadata={"description": "stable machine key, e.g. rail_share.bulk_freight_with_siding", "maxLength": 100},
+        validate=[validate.Length(max=100), validate.Regexp(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")],
+        metadata={"description": "stable machine key, e.g. rail_share.bulk_freight_with_siding"},
     )
     jurisdiction = fields.String(
         required=True,
@@ -98,12 +113,19 @@ class PolicyRuleSchema(Schema):
         metadata={"description": "the city whose plan sets the rule, e.g. linfen"},
     )
     subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    value = fields.Decimal(
-        allow_none=True, load_default=None, as_string=True, places=None, validate=validate.Range(min=-1e12, max=1e12)
+    value = PlainDecimal(
+        allow_none=True,
+        load_default=None,
+        validate=_fits_numeric,
+        metadata={"type": "string", "format": "decimal", "description": "the target or threshold, e.g. 80"},
     )
-    value_date = fields.Date(allow_none=True, load_default=None)
-    unit = fields.Enum(RuleUnit, by_value=True, required=True)
-    comparison = fields.Enum(Comparison, by_value=True, required=True)
+    value_date = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the deadline (unit date; null if the plan sets none) or the date a target is due"},
+    )
+    unit = fields.String(required=True, validate=validate.OneOf([u.value for u in RuleUnit]))
+    comparison = fields.String(required=True, validate=validate.OneOf([c.value for c in Comparison]))
     effective_from = fields.Date(required=True)
     effective_to = fields.Date(allow_none=True, load_default=None)
     source_document = fields.String(
@@ -125,12 +147,11 @@ class PolicyRuleSchema(Schema):
     @validates_schema
     def _value_matches_unit(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["unit"] == RuleUnit.DATE:
-            if data.get("value_date") is None:
-                raise ValidationError("a rule in unit 'date' needs value_date", "value_date")
+            # value_date may be null: some plans set an obligation "as the state requires", with no date.
             if data.get("value") is not None:
                 raise ValidationError("a rule in unit 'date' carries value_date, not value", "value")
         elif data.get("value") is None:
-            raise ValidationError(f"a rule in unit {data['unit'].value!r} needs a value", "value")
+            raise ValidationError(f"a rule in unit {data['unit']!r} needs a value", "value")
         if data.get("effective_to") and data["effective_to"] < data["effective_from"]:
             raise ValidationError("effective_to is before effective_from", "effective_to")
 

@@ -1,0 +1,121 @@
+"""The `lantian` command as an operator uses it: migrate, seed, tokens, and `run` bringing all four services up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from shared.config import SERVICES
+from tests.conftest import REPO, TEST_SECRET
+
+
+def free_port_block(size: int) -> int:
+    """A base port B with B+1..B+size all free, below the kernel's ephemeral range."""
+    import random
+    import socket
+
+    for _ in range(100):
+        base = random.randrange(20000, 30000)
+        sockets = []
+        try:
+            for port in range(base + 1, base + size + 1):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no free block of ports")
+
+
+@pytest.fixture
+def env(databases, tmp_path) -> dict[str, str]:
+    """An operator's environment: every database a throw-away one on the current backend."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LANTIAN_", "PROMETHEUS_"))}
+    base.update({"LANTIAN_VAR_DIR": str(tmp_path / "var"), "LANTIAN_SECRET_KEY": TEST_SECRET,
+                 "LANTIAN_AUTH_DATABASE_URL": databases.new("cli_auth")})
+    for service in SERVICES:
+        base[f"LANTIAN_{service.upper()}_DATABASE_URL"] = databases.new(f"cli_{service}")
+    return base
+
+
+def lantian(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "shared.cli", *args], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_migrate_seed_and_tokens_like_an_operator(env):
+    assert "behind" in lantian(env, "db", "current").stdout
+    lantian(env, "db", "upgrade")
+    assert "behind" not in lantian(env, "db", "current").stdout
+    first = lantian(env, "demo", "seed").stdout
+    again = lantian(env, "demo", "seed").stdout
+    assert "railshift: policy rules 25 added, 0 already there" in first
+    assert "railshift: policy rules 0 added, 25 already there" in again
+    assert "rail_share.bulk_freight_with_siding" in lantian(env, "railshift", "rules", "--as-of", "2020-06-01").stdout
+
+    created = lantian(env, "token", "create", "--role", "enterprise", "--uscc", "914403001922038216", "--name", "Acme")
+    token_id = created.stderr.split("token id ", 1)[1].split()[0]
+    assert token_id in lantian(env, "token", "list").stdout
+    lantian(env, "token", "revoke", token_id, "--reason", "left the company")
+    assert token_id not in lantian(env, "token", "list").stdout
+    assert "revoked" in lantian(env, "token", "list", "--all").stdout
+    twice = lantian(env, "token", "revoke", token_id, "--reason", "again", check=False)
+    assert twice.returncode != 0 and "already revoked" in twice.stderr
+
+
+def test_bad_token_requests_are_refused_with_the_reason(env):
+    lantian(env, "db", "upgrade")
+    bad_uscc = lantian(env, "token", "create", "--role", "enterprise", "--uscc", "914403001922038217", "--name", "x",
+                       check=False)
+    assert bad_uscc.returncode == 2 and "check character" in bad_uscc.stderr
+    no_site = lantian(env, "token", "create", "--role", "gate", "--name", "gate 1", check=False)
+    assert no_site.returncode == 2 and "site" in no_site.stderr
+
+
+def test_run_brings_all_four_up_and_prints_a_working_admin_token(env):
+    lantian(env, "db", "upgrade")
+    lantian(env, "demo", "seed")
+    base = free_port_block(4)
+    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--workers", "1", "--base-port", str(base)],
+                               env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line, "lantian run exited: " + "".join(lines)
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        token = lines[lines.index("admin token (30 days):\n") + 1].strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        for offset, service in enumerate(SERVICES, start=1):
+            url = f"http://127.0.0.1:{base + offset}"
+            assert f"{service:<12} {url}" in "".join(lines)
+            assert requests.get(f"{url}/ready", timeout=5).status_code == 200
+        sources = requests.get(f"http://127.0.0.1:{base + 4}/api/v1/sources", headers=headers, timeout=30).json()
+        assert {s["status"] for s in sources["sources"]} == {"ready"}
+        rules = requests.get(f"http://127.0.0.1:{base + 4}/api/v1/policy-rules", params={"as_of": "2024-12-10"},
+                             headers=headers, timeout=30).json()["rules"]
+        assert {r["service"] for r in rules} == {"vehicles", "gatecontrol", "railshift"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    for offset in range(1, 5):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{base + offset}/health", timeout=2)
+    assert Path(env["LANTIAN_VAR_DIR"], "log", "reports.log").exists()
