@@ -1,0 +1,36 @@
+# The two commands: `make run` (the whole suite on SQLite) and `make test` (the tests on SQLite and PostgreSQL).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "lantian needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: on Debian, apt-get install python3-venv" >&2; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+## run: install, migrate the SQLite databases under ./var, load the demo city, start all four services
+run: $(STAMP)
+	$(BIN)/lantian db upgrade
+	$(BIN)/lantian demo seed
+	$(BIN)/lantian run
+
+## test: install, make sure PostgreSQL answers, lint, run every test on SQLite and on PostgreSQL
+test: $(STAMP)
+	scripts/ensure-postgres
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	scripts/ensure-postgres
+	$(BIN)/python bench/http_baseline.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
