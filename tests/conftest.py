@@ -6,20 +6,20 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import psycopg
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import MetaData, delete
 
 from shared.auth import encode_token
+from shared.cli import wait_ready
 from shared.config import SERVICES, Settings, sqlite_url
 from shared.db import Database
 from shared.migrate import AUTH_TREE, upgrade
@@ -254,17 +254,10 @@ class RunningService:
 
     def wait_ready(self, timeout: float = 60) -> None:
         assert self.process is not None, "start() first"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{self.url}/ready", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} not ready in {timeout}s: {self.log.read_text()[-3000:]}")
+        try:
+            wait_ready(self.url, timeout, self.process.poll, self.name)
+        except click.ClickException as exc:
+            raise RuntimeError(f"{exc.message}: {self.log.read_text()[-3000:]}") from exc
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
