@@ -8,7 +8,7 @@ from datetime import date, datetime
 import click
 
 from shared.db import session
-from shared.policy import rules_in_force
+from shared.policy import list_rules
 from shared.timeutil import zone
 
 
@@ -24,17 +24,13 @@ def rules_command(service: str) -> click.Command:
         model = importlib.import_module(f"{service}.models").PolicyRule
         day: date = as_of.date() if as_of else datetime.now(zone()).date()
         with app.app_context():
-            from shared.policy import list_rules
-
-            found = (
-                rules_in_force(session(), model, code, day)
-                if code
-                else list_rules(session(), model, {"as_of": day, "limit": 500}).items
-            )
+            # code=None lists every rule in force that day
+            found = list_rules(session(), model, {"as_of": day, "code": code, "limit": 500}).items
             for rule in found:
-                value = (
-                    rule.value_date if rule.value_date else f"{rule.comparison} {rule.value.normalize()} {rule.unit}"
-                )
+                if rule.unit == "date":
+                    value = f"{rule.comparison} {rule.value_date or 'no date set'}"
+                else:
+                    value = f"{rule.comparison} {rule.value.normalize()} {rule.unit}"
                 click.echo(
                     f"{rule.code:<48} {rule.jurisdiction:<13} {value!s:<28} {rule.source_document} {rule.source_item}"
                 )

@@ -42,16 +42,22 @@ def free_port_block(size: int) -> int:
 def env(databases, tmp_path) -> dict[str, str]:
     """An operator's environment: every database a throw-away one on the current backend."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LANTIAN_", "PROMETHEUS_"))}
-    base.update({"LANTIAN_VAR_DIR": str(tmp_path / "var"), "LANTIAN_SECRET_KEY": TEST_SECRET,
-                 "LANTIAN_AUTH_DATABASE_URL": databases.new("cli_auth")})
+    base.update(
+        {
+            "LANTIAN_VAR_DIR": str(tmp_path / "var"),
+            "LANTIAN_SECRET_KEY": TEST_SECRET,
+            "LANTIAN_AUTH_DATABASE_URL": databases.new("cli_auth"),
+        }
+    )
     for service in SERVICES:
         base[f"LANTIAN_{service.upper()}_DATABASE_URL"] = databases.new(f"cli_{service}")
     return base
 
 
 def lantian(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "shared.cli", *args], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -66,6 +72,10 @@ def test_migrate_seed_and_tokens_like_an_operator(env):
     assert "railshift: policy rules 25 added, 0 already there" in first
     assert "railshift: policy rules 0 added, 25 already there" in again
     assert "rail_share.bulk_freight_with_siding" in lantian(env, "railshift", "rules", "--as-of", "2020-06-01").stdout
+    undated = lantian(
+        env, "vehicles", "rules", "--as-of", "2020-06-01", "--code", "diesel_truck.china_iii_phaseout_deadline"
+    )
+    assert "xinzhou       by no date set" in undated.stdout, "a deadline the plan leaves undated is listed, not a crash"
 
     created = lantian(env, "token", "create", "--role", "enterprise", "--uscc", "914403001922038216", "--name", "Acme")
     token_id = created.stderr.split("token id ", 1)[1].split()[0]
@@ -79,8 +89,9 @@ def test_migrate_seed_and_tokens_like_an_operator(env):
 
 def test_bad_token_requests_are_refused_with_the_reason(env):
     lantian(env, "db", "upgrade")
-    bad_uscc = lantian(env, "token", "create", "--role", "enterprise", "--uscc", "914403001922038217", "--name", "x",
-                       check=False)
+    bad_uscc = lantian(
+        env, "token", "create", "--role", "enterprise", "--uscc", "914403001922038217", "--name", "x", check=False
+    )
     assert bad_uscc.returncode == 2 and "check character" in bad_uscc.stderr
     no_site = lantian(env, "token", "create", "--role", "gate", "--name", "gate 1", check=False)
     assert no_site.returncode == 2 and "site" in no_site.stderr
@@ -90,8 +101,14 @@ def test_run_brings_all_four_up_and_prints_a_working_admin_token(env):
     lantian(env, "db", "upgrade")
     lantian(env, "demo", "seed")
     base = free_port_block(4)
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--workers", "1", "--base-port", str(base)],
-                               env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "run", "--workers", "1", "--base-port", str(base)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 120
@@ -109,8 +126,12 @@ def test_run_brings_all_four_up_and_prints_a_working_admin_token(env):
             assert requests.get(f"{url}/ready", timeout=5).status_code == 200
         sources = requests.get(f"http://127.0.0.1:{base + 4}/api/v1/sources", headers=headers, timeout=30).json()
         assert {s["status"] for s in sources["sources"]} == {"ready"}
-        rules = requests.get(f"http://127.0.0.1:{base + 4}/api/v1/policy-rules", params={"as_of": "2024-12-10"},
-                             headers=headers, timeout=30).json()["rules"]
+        rules = requests.get(
+            f"http://127.0.0.1:{base + 4}/api/v1/policy-rules",
+            params={"as_of": "2024-12-10"},
+            headers=headers,
+            timeout=30,
+        ).json()["rules"]
         assert {r["service"] for r in rules} == {"vehicles", "gatecontrol", "railshift"}
     finally:
         process.send_signal(signal.SIGTERM)
