@@ -1,0 +1,1 @@
+"""railshift commands: each validates, then runs inside one transaction it owns."""

@@ -1,0 +1,182 @@
+"""Rail and clean shares per enterprise and city, judged against every applicable target (official figures)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from railshift import daos
+from railshift.cities import city_jurisdictions
+from railshift.commands.common import check_may_see_drafts, check_scope
+from railshift.models import Enterprise, PolicyRule, RatioDefinition, Target
+from railshift.rules import (
+    RatioSpec,
+    Totals,
+    judge,
+    month_range,
+    months_between,
+    percent,
+    period_overlaps,
+    ratio_parts,
+    siding_obligation_breached,
+    sum_lines,
+    target_applies,
+)
+from shared.auth import Principal
+from shared.db import session, utcnow
+
+ENTERPRISE_KINDS = frozenset({"share", "siding_obligation"})
+CITY_KINDS = frozenset({"city_share", "city_siding_connection"})
+
+
+def text(value: Decimal | None) -> str | None:
+    """A decimal as sent: a string, or None."""
+    return None if value is None else format(value, "f")
+
+
+def tonnes_text(value: Decimal) -> str:
+    """Tonnes as a plain string without trailing zeros."""
+    return format(Decimal(value).normalize(), "f") if value else "0"
+
+
+@dataclass
+class Context:
+    """Targets, ratio definitions and rules in force for one month, loaded once per request."""
+
+    month: str
+    targets: list[tuple[Target, PolicyRule]]
+    ratios: dict[str, RatioDefinition]
+
+    @classmethod
+    def load(cls, db_session: Session, month: str) -> Context:
+        first, last = month_range(month)
+        targets = daos.all_targets(db_session)
+        rules: dict[tuple[str, str], PolicyRule] = {}
+        for rule in daos.rules_overlapping(db_session, {t.rule_code for t in targets}, first, last):
+            rules[(rule.code, rule.jurisdiction)] = rule  # ordered by effective_from: the newest wins
+        in_force = []
+        for target in targets:
+            rule = rules.get((target.rule_code, target.jurisdiction))
+            if rule is None:
+                continue
+            start = target.effective_from or rule.effective_from
+            end = target.effective_to or rule.effective_to
+            if period_overlaps(start, end, first, last):
+                in_force.append((target, rule))
+        return cls(month, in_force, daos.ratio_definitions(db_session))
+
+    def spec(self, ratio_code: str, target: Target | None = None) -> RatioSpec:
+        definition = self.ratios[ratio_code]
+        goods = (target.goods if target is not None and target.goods is not None else definition.goods)
+        return RatioSpec(
+            numerator_modes=frozenset(definition.numerator_modes),
+            denominator_modes=None if definition.denominator_modes is None else frozenset(definition.denominator_modes),
+            goods=None if goods is None else frozenset(goods),
+            directions=None if target is None or target.directions is None else frozenset(target.directions),
+        )
+
+    def applicable(self, enterprise: Enterprise) -> list[tuple[Target, PolicyRule]]:
+        """The enterprise-level targets (shares, siding obligation) that apply to this enterprise."""
+        jurisdiction = city_jurisdictions().get(enterprise.city_code)
+        return [(t, r) for t, r in self.targets
+                if t.kind in ENTERPRISE_KINDS and target_applies(t, enterprise, jurisdiction)]
+
+
+def share_of(ctx: Context, ratio_code: str, totals: Totals) -> dict[str, Any]:
+    numerator, denominator = ratio_parts(totals, ctx.spec(ratio_code))
+    return {"share": text(percent(numerator, denominator)), "numerator_tonnes": tonnes_text(numerator),
+            "denominator_tonnes": tonnes_text(denominator)}
+
+
+Parts = Callable[[RatioSpec], tuple[Decimal, Decimal]]
+
+
+def parts_of(totals: Totals) -> Parts:
+    """(numerator, denominator) of any share, from one enterprise's totals."""
+    return lambda spec: ratio_parts(totals, spec)
+
+
+def judge_targets(ctx: Context, enterprise: Enterprise, parts: Parts | None) -> dict[str, Any]:
+    """Every applicable target's verdict (None parts: nothing declared), and the siding-obligation flags."""
+    verdicts, flags = [], []
+    for target, rule in ctx.applicable(enterprise):
+        cited = {"key": target.key, "rule_code": rule.code, "rule_id": rule.id, "jurisdiction": rule.jurisdiction,
+                 "source_document": rule.source_document, "source_item": rule.source_item}
+        if target.kind == "siding_obligation":
+            if rule.value is not None and siding_obligation_breached(enterprise, rule.value):
+                moved, minimum = tonnes_text(enterprise.annual_bulk_tonnes), tonnes_text(rule.value)
+                flags.append({**cited, "reason": f"moves {moved} t of bulk freight a year (>= {minimum}) "
+                              "without a rail siding in service"})
+            continue
+        threshold = target.threshold if target.threshold is not None else rule.value
+        if parts is None:
+            verdict = {"share": None, "compliant": None, "margin_pp": None, "status": "not_declared"}
+        else:
+            numerator, denominator = parts(ctx.spec(target.ratio_code, target))
+            verdict = judge(numerator, denominator, threshold, rule.comparison)
+            verdict["share"] = text(verdict["share"])
+            verdict["margin_pp"] = text(verdict["margin_pp"])
+            verdict["numerator_tonnes"] = tonnes_text(numerator)
+            verdict["denominator_tonnes"] = tonnes_text(denominator)
+        verdicts.append({**cited, "ratio": target.ratio_code, "comparison": rule.comparison,
+                         "target": tonnes_text(threshold), **verdict})
+    judged = [v["compliant"] for v in verdicts if v["compliant"] is not None]
+    return {
+        "targets": verdicts,
+        "flags": flags,
+        "compliant": (all(judged) and not flags) if (judged or flags) else None,
+    }
+
+
+def _totals_of(rows: Iterable[tuple[Any, ...]]) -> dict[int, dict[tuple[str, str, str], Decimal]]:
+    totals: dict[int, dict[tuple[str, str, str], Decimal]] = defaultdict(dict)
+    for enterprise_id, direction, goods, mode, tonnes in rows:
+        totals[enterprise_id][(direction, goods, mode)] = Decimal(tonnes)
+    return totals
+
+
+def ytd_months(month: str) -> list[str]:
+    return months_between(f"{month[:4]}-01", month)
+
+
+def enterprise_ratios(uscc: str, month: str, include_drafts: bool, principal: Principal) -> dict[str, Any]:
+    """An enterprise's month and year-to-date shares against each applicable target.
+
+    Official figures only count approved versions; `include_drafts` shows the enterprise its newest version
+    of the month whatever its state (the bureaus' views never do).
+    """
+    check_scope(principal, uscc)
+    if include_drafts:
+        check_may_see_drafts(principal)
+    db_session = session()
+    enterprise = daos.enterprise_or_404(db_session, uscc)
+    ctx = Context.load(db_session, month)
+    basis = "approved"
+    monthly = _totals_of(daos.official_totals(db_session, [month], [enterprise.id])).get(enterprise.id)
+    ytd = _totals_of(daos.official_totals(db_session, ytd_months(month), [enterprise.id])).get(enterprise.id)
+    if include_drafts:
+        newest = daos.versions(db_session, enterprise.id, month)
+        if newest and not newest[-1].official:
+            basis = f"version {newest[-1].version} ({newest[-1].status})"
+            previous = monthly or {}
+            monthly = sum_lines(newest[-1].lines)
+            ytd = dict(ytd or {})
+            for key, tonnes in previous.items():
+                ytd[key] -= tonnes
+            for key, tonnes in monthly.items():
+                ytd[key] = ytd.get(key, Decimal(0)) + tonnes
+    result: dict[str, Any] = {
+        "uscc": uscc, "name": enterprise.name, "month": month, "basis": basis, "as_of": utcnow().isoformat(),
+    }
+    for label, totals in (("month", monthly), ("ytd", ytd)):
+        result[label] = {
+            "declared": totals is not None,
+            "shares": {code: share_of(ctx, code, totals or {}) for code in ctx.ratios},
+            **judge_targets(ctx, enterprise, None if totals is None else parts_of(totals)),
+        }
+    return result
