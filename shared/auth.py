@@ -24,6 +24,9 @@ ISSUER = "lantian"
 ALGORITHM = "HS256"
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A service's own non-JWT bearer tokens (e.g. gatecontrol's gate keys "lgk_..."): token -> Principal,
+# or raise Unauthorized. Registered per app by token prefix; every other token takes the JWT path.
+TokenResolver = Callable[[str], "Principal"]
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lantian"'}
 
 
@@ -143,12 +146,20 @@ def init_auth(app: Flask, auth_db: Database, secret_key: str, cache_seconds: flo
         "secret_key": secret_key,
         "revocations": RevocationList(auth_db, cache_seconds),
         "auth_db": auth_db,
+        "resolvers": {},
     }
 
     @app.before_request
     def _authenticate() -> None:
         if request.path.startswith("/api/"):
             g.principal = authenticate_request()
+
+
+def register_token_resolver(app: Flask, prefix: str, resolver: TokenResolver) -> None:
+    """Let a service verify its own bearer tokens that start with `prefix` (never a JWT: those start 'eyJ')."""
+    if not prefix or "eyJ".startswith(prefix[:3]):
+        raise ValueError(f"token prefix {prefix!r} could be mistaken for a JWT")
+    app.extensions["lantian.auth"]["resolvers"][prefix] = resolver
 
 
 def authenticate_request() -> Principal:
@@ -160,7 +171,11 @@ def authenticate_request() -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <token>'", headers=BEARER_CHALLENGE)
     auth = current_app.extensions["lantian.auth"]
-    principal = decode_token(auth["secret_key"], token.strip())
+    token = token.strip()
+    for prefix, resolver in auth.get("resolvers", {}).items():
+        if token.startswith(prefix):
+            return resolver(token)
+    principal = decode_token(auth["secret_key"], token)
     if auth["revocations"].is_revoked(principal.token_id):
         raise TokenRevoked("the token has been revoked", headers=BEARER_CHALLENGE)
     return principal

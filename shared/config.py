@@ -9,6 +9,9 @@ from pathlib import Path
 SERVICES: dict[str, int] = {"vehicles": 8001, "gatecontrol": 8002, "railshift": 8003, "reports": 8004}
 """Every service and its default port."""
 
+FRONTENDS: dict[str, int] = {"console": 8000}
+"""Web front ends for people (not API services: no bearer tokens, no /api/v1) and their default ports."""
+
 # The signing key used when none is configured: fine for a laptop demo, refused in production.
 DEV_SECRET_KEY = "lantian-dev-key-change-me-0123456789abcdef"
 
@@ -28,6 +31,21 @@ ENV_VARS: tuple[str, ...] = (
     *(f"LANTIAN_{name.upper()}_URL" for name in SERVICES),
     "LANTIAN_WORKERS",
     "PROMETHEUS_MULTIPROC_DIR",
+    # gatecontrol: retention (months; never below the legal minimum in its policy data), video storage, gates
+    "LANTIAN_VIDEO_RETENTION_MONTHS",
+    "LANTIAN_LEDGER_RETENTION_MONTHS",
+    "LANTIAN_VIDEO_STORAGE_URL",
+    "LANTIAN_S3_ENDPOINT_URL",
+    "LANTIAN_GATE_SILENT_MINUTES",
+    # reports: the city (GB/T 2260 code) whose monthly report 'area=city' means
+    "LANTIAN_CITY_CODE",
+    # console: its own database (accounts, sessions, audit), lockout, session length, cookie, page timeout
+    "LANTIAN_CONSOLE_DATABASE_URL",
+    "LANTIAN_CONSOLE_LOCKOUT_FAILURES",
+    "LANTIAN_CONSOLE_LOCKOUT_MINUTES",
+    "LANTIAN_CONSOLE_SESSION_HOURS",
+    "LANTIAN_CONSOLE_SECURE_COOKIE",
+    "LANTIAN_CONSOLE_HTTP_TIMEOUT",
 )
 
 
@@ -58,6 +76,12 @@ class Settings:
     service_urls: dict[str, str] = field(default_factory=dict)
     var_dir: Path = Path("var")
     testing: bool = False
+    video_retention_months: int | None = None  # None: the legal minimum from policy data
+    ledger_retention_months: int | None = None
+    video_storage_url: str | None = None  # a directory (default <var>/video) or s3://bucket/prefix
+    s3_endpoint_url: str | None = None  # S3-compatible server; credentials from the usual AWS_* variables
+    gate_silent_minutes: int = 60
+    city_code: str = "141000"  # 临汾市: the city the reports cover; its districts are the report areas
 
     @classmethod
     def from_env(cls, service: str, environ: dict[str, str] | None = None) -> Settings:
@@ -84,6 +108,12 @@ class Settings:
                 for name, port in SERVICES.items()
             },
             var_dir=var_dir,
+            video_retention_months=_int(env, "LANTIAN_VIDEO_RETENTION_MONTHS", 0) or None,
+            ledger_retention_months=_int(env, "LANTIAN_LEDGER_RETENTION_MONTHS", 0) or None,
+            video_storage_url=env.get("LANTIAN_VIDEO_STORAGE_URL") or None,
+            s3_endpoint_url=env.get("LANTIAN_S3_ENDPOINT_URL") or None,
+            gate_silent_minutes=_int(env, "LANTIAN_GATE_SILENT_MINUTES", 60),
+            city_code=env.get("LANTIAN_CITY_CODE") or "141000",
         )
         settings.check()
         return settings

@@ -7,6 +7,14 @@ from flask_smorest import Blueprint
 
 def blueprints() -> list[Blueprint]:
     """Every blueprint the service serves, in documentation order."""
+    from gatecontrol.api.alerts import blp as alerts
+    from gatecontrol.api.completeness import blp as completeness
+    from gatecontrol.api.ledger import blp as ledger
+    from gatecontrol.api.passages import blp as passages
     from gatecontrol.api.policy_rules import blp as policy_rules
+    from gatecontrol.api.retention import blp as retention
+    from gatecontrol.api.sites import blp as sites
+    from gatecontrol.api.trips import blp as trips
+    from gatecontrol.api.video import blp as video
 
-    return [policy_rules]
+    return [sites, passages, ledger, trips, alerts, completeness, video, retention, policy_rules]

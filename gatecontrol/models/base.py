@@ -1,4 +1,4 @@
-"""The gatecontrol service's tables (its own database; no other service reads them)."""
+"""The declarative base of gatecontrol's tables, and its policy rules."""
 
 from __future__ import annotations
 

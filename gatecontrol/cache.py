@@ -1,0 +1,49 @@
+"""A small per-process cache with a time limit, for lookups every request repeats (gate keys, a site's gates)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+from flask import current_app
+
+V = TypeVar("V")
+
+
+class TTLCache(Generic[V]):
+    """Values kept `seconds` (0 = never kept); bounded, oldest entries dropped first."""
+
+    def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._items: dict[Hashable, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], V]) -> V:
+        if self.seconds <= 0:
+            return load()
+        now = time.monotonic()
+        with self._lock:
+            found = self._items.get(key)
+        if found is not None and now - found[0] < self.seconds:
+            return found[1]
+        value = load()
+        with self._lock:
+            if len(self._items) >= self.max_entries:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def app_cache(name: str) -> TTLCache:  # type: ignore[type-arg]
+    """The app's cache `name`, living as long as a revoked token may (LANTIAN_REVOCATION_CACHE_SECONDS)."""
+    caches = current_app.extensions.setdefault("gatecontrol.caches", {})
+    if name not in caches:
+        caches[name] = TTLCache(current_app.extensions["lantian.settings"].revocation_cache_seconds)
+    return caches[name]

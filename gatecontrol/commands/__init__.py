@@ -1,0 +1,1 @@
+"""gatecontrol commands: each owns its transaction."""

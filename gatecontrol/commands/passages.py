@@ -1,0 +1,190 @@
+"""IngestPassages: validate, deduplicate by (site, event_id), enrich from the replica, store, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError
+
+from gatecontrol import daos
+from gatecontrol.cache import app_cache
+from gatecontrol.config import gate_settings
+from gatecontrol.partitions import ensure_partitions
+from gatecontrol.rules import capture_window_problem, differing_fields, enrich, fingerprint, passage_flags
+from gatecontrol.schemas import PassageSchema, fast_load
+from shared.db import database, session, unit_of_work, utcnow
+from shared.errors import Conflict, PayloadTooLarge, ValidationFailed, flatten_messages
+from shared.identifiers import PlateKind, normalise_plate
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 1000
+_schema = PassageSchema()
+
+
+@dataclass
+class ItemResult:
+    """What happened to one posted passage."""
+
+    index: int
+    event_id: str | None
+    status: str  # created | duplicate | conflict | rejected
+    errors: list[dict[str, str]] = field(default_factory=list)
+    record: dict[str, Any] | None = None
+
+
+def with_flags(row: dict[str, Any]) -> dict[str, Any]:
+    """A ledger row with its flag names, as the API returns it."""
+    return {**row, "flags": passage_flags(row)}
+
+
+@dataclass
+class IngestPassages:
+    """Store a site's passages: new ones created, exact repeats reported as duplicates, the rest refused."""
+
+    site_id: str
+    items: Sequence[Any]
+    parsed: bool = False  # items already loaded by PassageSchema (the single POST's view did it)
+    now: datetime = field(default_factory=utcnow)
+
+    def run(self) -> list[ItemResult]:
+        if len(self.items) > MAX_BATCH:
+            raise PayloadTooLarge(
+                f"a batch holds at most {MAX_BATCH} passages, this one {len(self.items)}; split it",
+                errors=[{"field": "passages", "reason": f"more than {MAX_BATCH} items"}],
+            )
+        settings = gate_settings()
+        results: list[ItemResult] = []
+        valid: list[tuple[ItemResult, dict[str, Any]]] = []
+        with unit_of_work() as db_session:
+            gates = app_cache("site_gates").get(self.site_id, lambda: daos.gate_ids(db_session, self.site_id))
+            for index, raw in enumerate(self.items):
+                result, data = self._parse(index, raw, gates, settings.ledger_months)
+                results.append(result)
+                if data is not None:
+                    valid.append((result, data))
+            first: dict[str, dict[str, Any]] = {}
+            for _result, data in valid:
+                # the same event twice in one batch: the first one is stored, the others judged against it
+                first.setdefault(data["event_id"], data)
+            fresh = list(first.values())
+            ensure_partitions(database().engine, [d["captured_at"] for d in fresh])
+            created = daos.claim_passage_keys(db_session, self.site_id, fresh)
+            stored = daos.stored_passages(db_session, self.site_id, first.keys() - created)
+            new_rows = self._build_rows(db_session, [d for d in fresh if d["event_id"] in created])
+            daos.insert_passages(db_session, new_rows)
+            rows_by_event = {row["event_id"]: row for row in new_rows} | stored
+            for result, data in valid:
+                row = rows_by_event.get(data["event_id"])
+                if data["event_id"] in created and data is first[data["event_id"]]:
+                    result.status, result.record = "created", row
+                elif row is None:
+                    # the key outlived its ledger row (purged after retention): the event was stored once
+                    result.status = "duplicate"
+                else:
+                    self._judge_repeat(result, data, row)
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        logger.info("passages ingested", extra={"site_id": self.site_id, "results": counts})
+        return results
+
+    def _parse(
+        self, index: int, raw: Any, gates: set[str], ledger_months: int
+    ) -> tuple[ItemResult, dict[str, Any] | None]:
+        event_id = raw.get("event_id") if isinstance(raw, dict) else None
+        result = ItemResult(index, event_id if isinstance(event_id, str) else None, "pending")
+        try:
+            data = dict(raw) if self.parsed else (fast_load(raw) or _schema.load(raw))
+        except ValidationError as exc:
+            result.status, result.errors = "rejected", flatten_messages(exc.messages)
+            return result, None
+        errors = []
+        if data["gate_id"] not in gates and not self._gate_registered_since(gates, data["gate_id"]):
+            errors.append({"field": "gate_id", "reason": f"not a gate of site {self.site_id}"})
+        problem = capture_window_problem(data["captured_at"], self.now, ledger_months)
+        if problem:
+            errors.append({"field": "captured_at", "reason": problem})
+        if errors:
+            result.status, result.errors = "rejected", errors
+            return result, None
+        data["fingerprint"] = fingerprint(data)
+        return result, data
+
+    def _gate_registered_since(self, gates: set[str], gate_id: str) -> bool:
+        """A gate missing from the cached list may have been registered a moment ago: ask the database once."""
+        if getattr(self, "_gates_refreshed", False):
+            return False
+        self._gates_refreshed = True
+        gates |= daos.gate_ids(session(), self.site_id)
+        return gate_id in gates
+
+    def _judge_repeat(self, result: ItemResult, data: dict[str, Any], stored: dict[str, Any]) -> None:
+        differing = differing_fields(data, stored)
+        if differing:
+            result.status = "conflict"
+            result.errors = [{"field": name, "reason": "differs from the stored passage"} for name in differing]
+        else:
+            result.status, result.record = "duplicate", stored
+
+    def _build_rows(self, db_session: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        plates = {}
+        for data in items:
+            plate = normalise_plate(data["plate"])
+            plates[data["event_id"]] = plate
+        pairs = [(p.normalised, d["plate_colour"]) for d, p in ((d, plates[d["event_id"]]) for d in items) if p.valid]
+        facts = daos.vehicle_facts(db_session, pairs)
+        entries = daos.vehicle_entries(db_session, pairs)
+        rows = []
+        for data in items:
+            plate = plates[data["event_id"]]
+            key = (plate.normalised, data["plate_colour"])
+            vehicle = facts.get(key) if plate.valid else None
+            snapshot = enrich(data, vehicle, entries.get(f"{key[0]}|{key[1]}", []) if plate.valid else [])
+            rows.append(
+                {
+                    "site_id": self.site_id,
+                    "event_id": data["event_id"],
+                    "gate_id": data["gate_id"],
+                    "direction": data["direction"],
+                    "captured_at": data["captured_at"],
+                    "received_at": self.now,
+                    "backfill": data["backfill"],
+                    "fingerprint": data["fingerprint"],
+                    "plate": "" if plate.kind is PlateKind.UNREADABLE else plate.normalised[:16],
+                    "plate_raw": data["plate"],
+                    "plate_colour": data["plate_colour"],
+                    # plans 000 item 16 / 004 item 30: the COMPLETE plate must be recorded
+                    "plate_complete": plate.valid,
+                    "vin": data["vin"],
+                    "engine_no": data["engine_no"],
+                    "registration_date": data["registration_date"],
+                    "reported_stage": data["emission_stage"],
+                    "reported_fuel": data["fuel"],
+                    "reported_vehicle_type": data["vehicle_type"],
+                    "goods": data["goods"],
+                    "quantity_t": data["quantity_t"],
+                    "carrier": data["carrier"],
+                    "photos": data["photos"],
+                    **snapshot.columns(),
+                }
+            )
+        return rows
+
+
+def ingest_one(site_id: str, passage: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Store one parsed passage: (record, created). 422 when refused, 409 naming the fields that differ."""
+    (result,) = IngestPassages(site_id, [passage], parsed=True).run()
+    if result.status == "rejected":
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['reason']}" for e in result.errors), errors=result.errors)
+    if result.status == "conflict":
+        raise Conflict(
+            f"event {result.event_id} was stored before with different content",
+            errors=result.errors,
+            event_id=result.event_id,
+        )
+    record = result.record or {"site_id": site_id, "event_id": result.event_id}
+    return with_flags(record) if result.record else record, result.status == "created"
