@@ -1,0 +1,287 @@
+"""Bulk import of the vehicle register from CSV/XLSX: streamed, validated per row, committed per batch."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
+
+from shared.db import Database, database, utcnow
+from shared.tabular import RowError, SourceRow, read_table
+from vehicles import parsing
+from vehicles.commands.registry import (
+    FACT_COLUMNS,
+    UPSERTED,
+    fact_values,
+    initial_status,
+    status_conflict,
+    updated_facts,
+)
+from vehicles.daos.changes import append_changes, vehicle_key, vehicle_record
+from vehicles.daos.imports import (
+    get_job,
+    insert_events,
+    insert_row_errors,
+    insert_vehicles,
+    stored_vehicles,
+    update_vehicles,
+)
+from vehicles.daos.registry import inference_table
+from vehicles.imports_spec import VEHICLE_TABLE
+from vehicles.models import ImportJob
+from vehicles.rules import InferenceRow
+from vehicles.terms import VehicleStatus
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class BatchResult:
+    """What one batch did (or, in a dry run, would do)."""
+
+    read: int = 0
+    invalid: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _batches(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)[:500]
+
+
+@dataclass
+class PreparedBatch:
+    """A batch after parsing (no database needed): the valid rows by key, and the rows refused so far."""
+
+    read: int
+    invalid: int
+    errors: list[RowError]
+    parsed: dict[tuple[str, str], tuple[int, dict[str, Any], dict[str, Any]]]
+
+
+class BatchWriter:
+    """Validates a batch of rows (`prepare`, pure) and applies it in the caller's transaction (`apply`)."""
+
+    def __init__(
+        self,
+        table: list[InferenceRow],
+        secret_key: str,
+        actor: str,
+        dry_run: bool,
+        parser: parsing.RowParser | None = None,
+    ) -> None:
+        self.table = table
+        self.secret_key = secret_key
+        self.actor = actor
+        self.dry_run = dry_run
+        self.parser = parser or parsing.RowParser()
+
+    def run(self, session: Any, rows: list[SourceRow]) -> BatchResult:
+        """prepare + apply."""
+        return self.apply(session, self.prepare(rows))
+
+    def prepare(self, rows: list[SourceRow]) -> PreparedBatch:
+        """Parse and check every row; the valid ones become column values keyed by plate and colour."""
+        batch = PreparedBatch(read=len(rows), invalid=0, errors=[], parsed={})
+        parsed = batch.parsed
+        for row in rows:
+            facts, problems = self.parser.parse(row.values)
+            if not problems:
+                values = fact_values(facts, self.table, self.secret_key)
+                key = (values["plate"], values["plate_colour"])
+                if key in parsed:
+                    problems = [("plate", f"same plate and colour as row {parsed[key][0]} of this file", None)]
+                else:
+                    parsed[key] = (row.number, facts, values)
+            if problems:
+                batch.invalid += 1
+                batch.errors += [RowError(row.number, name, reason, _text(value)) for name, reason, value in problems]
+        return batch
+
+    def apply(self, session: Any, batch: PreparedBatch) -> BatchResult:
+        """Insert the new vehicles, update the changed ones, append their change-feed items (not in a dry run)."""
+        result = BatchResult(read=batch.read, invalid=batch.invalid, errors=list(batch.errors))
+        stored = stored_vehicles(session, list(batch.parsed))
+        new_rows, changed_rows, changes, events = [], [], [], []
+        now = utcnow()
+        for key, (number, facts, values) in batch.parsed.items():
+            old = stored.get(key)
+            if old is None:
+                # parse_vehicle has checked the status date against the registration date
+                new_rows.append({**values, **initial_status(facts), "created_at": now, "updated_at": now})
+                continue
+            conflict = status_conflict(old, facts)
+            if conflict:
+                result.invalid += 1
+                result.errors.append(RowError(number, "status", conflict, _text(facts.get("status"))))
+                continue
+            diff = updated_facts(old, values)
+            if not diff:
+                result.unchanged += 1
+                continue
+            changed_rows.append({**old, **diff, "updated_at": now})
+        result.inserted, result.updated = len(new_rows), len(changed_rows)
+        if self.dry_run:
+            return result
+        inactive = [(r["plate"], r["plate_colour"]) for r in new_rows if r["status"] != VehicleStatus.ACTIVE]
+        ids = insert_vehicles(session, new_rows, inactive)
+        update_vehicles(session, changed_rows, (*FACT_COLUMNS, "updated_at"))
+        for row in new_rows:
+            changes.append((UPSERTED, vehicle_key(row), vehicle_record(row)))
+            if row["status"] != VehicleStatus.ACTIVE:
+                events.append({
+                    "vehicle_id": ids[(row["plate"], row["plate_colour"])], "kind": "status_changed",
+                    "effective_date": row["status_date"], "from_value": None, "to_value": row["status"],
+                    "reason": "status on the first registry record", "recorded_at": now, "recorded_by": self.actor,
+                })  # fmt: skip
+        changes += [(UPSERTED, vehicle_key(row), vehicle_record(row)) for row in changed_rows]
+        insert_events(session, events)
+        append_changes(session, changes)
+        return result
+
+
+@dataclass
+class RunImport:
+    """Import one file into the registry (or only check it, `dry_run`), recording progress on the job row."""
+
+    job_id: str
+    path: Path
+    filename: str
+    secret_key: str
+    actor: str
+    dry_run: bool = False
+    batch_size: int = BATCH_SIZE
+    on_batch: Callable[[ImportJob], None] | None = None
+
+    def run(self) -> ImportJob:
+        """Run the command."""
+        db = database()
+        with db.sessionmaker() as session, session.begin():
+            get_job(session, self.job_id).state = "running"
+            writer = BatchWriter(inference_table(session), self.secret_key, self.actor, self.dry_run)
+        try:
+            rows = read_table(self.path, VEHICLE_TABLE, filename=self.filename)
+            for batch in _batches(rows, self.batch_size):
+                job = self._apply(db, writer, writer.prepare(batch))
+                if self.on_batch:
+                    self.on_batch(job)
+            state, detail = "done", None
+        except Exception as exc:  # the job records why it stopped; batches already committed stay
+            logger.exception("import %s failed", self.job_id)
+            state, detail = "failed", getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
+            errors = getattr(exc, "errors", None)
+            if errors:
+                detail += "; " + "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        with db.sessionmaker() as session, session.begin():
+            job = get_job(session, self.job_id)
+            job.state, job.detail, job.finished_at = state, detail, utcnow()
+        return job
+
+    def _apply(self, db: Database, writer: BatchWriter, batch: PreparedBatch) -> ImportJob:
+        """One batch in one transaction, with the job's counters; retried once if a clerk registered one of its
+        vehicles at the same moment (the unique key refuses the insert; the retry finds and updates it)."""
+        for attempt in range(2):
+            try:
+                with db.sessionmaker() as session, session.begin():
+                    result = writer.apply(session, batch)
+                    insert_row_errors(session, self.job_id, result.errors)
+                    job = get_job(session, self.job_id)
+                    _count(job, result)
+                return job
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _count(job: ImportJob, result: BatchResult) -> None:
+    job.rows_read += result.read
+    job.rows_invalid += result.invalid
+    job.rows_inserted += result.inserted
+    job.rows_updated += result.updated
+    job.rows_unchanged += result.unchanged
+
+
+def create_job(filename: str, sha256: str, dry_run: bool, actor: str) -> ImportJob:
+    """A queued job row, committed so pollers see it at once."""
+    with database().sessionmaker() as session, session.begin():
+        job = ImportJob(id=uuid.uuid4().hex, filename=filename[:300], file_sha256=sha256, dry_run=dry_run,
+                        state="queued", rows_read=0, rows_invalid=0, rows_inserted=0, rows_updated=0,
+                        rows_unchanged=0, created_by=actor)  # fmt: skip
+        session.add(job)
+    return job
+
+
+def save_upload(stream: IO[bytes], directory: Path, filename: str) -> tuple[Path, str]:
+    """Spool an upload to disk (never into memory) and hash it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = Path(filename).suffix.lower() if Path(filename).suffix.lower() in (".csv", ".xlsx") else ""
+    target = directory / f"{uuid.uuid4().hex}{suffix}"
+    digest = hashlib.sha256()
+    with target.open("wb") as out:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    return target, digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class StartImport:
+    """Accept an uploaded file: spool it, create the job, run it in a background thread of this worker."""
+
+    stream: IO[bytes]
+    filename: str
+    dry_run: bool
+    actor: str
+
+    def run(self) -> ImportJob:
+        """Run the command."""
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        settings = app.extensions["lantian.settings"]
+        path, digest = save_upload(self.stream, Path(settings.var_dir) / "imports", self.filename)
+        try:
+            next(iter(read_table(path, VEHICLE_TABLE, filename=self.filename)), None)  # 422 now for a wrong header
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+        job = create_job(self.filename, digest, self.dry_run, self.actor)
+        command = RunImport(job.id, path, self.filename, settings.secret_key, self.actor, self.dry_run)
+
+        def work() -> None:
+            """The import, in this thread's own app context; the spooled file is removed after."""
+            with app.app_context():
+                try:
+                    command.run()
+                finally:
+                    path.unlink(missing_ok=True)
+
+        threading.Thread(target=work, name=f"import-{job.id}", daemon=True).start()
+        return job

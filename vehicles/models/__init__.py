@@ -1,0 +1,27 @@
+"""The vehicles service's tables (its own database; no other service reads them)."""
+
+from __future__ import annotations
+
+from shared.policy import PolicyRuleMixin
+from vehicles.models.base import Base
+from vehicles.models.changes import ChangeLog
+from vehicles.models.imports import ImportJob, ImportRowError
+from vehicles.models.plans import PhaseoutPlan, StageInferenceRule
+from vehicles.models.registry import Vehicle, VehicleEvent
+
+
+class PolicyRule(PolicyRuleMixin, Base):
+    """Targets, deadlines and thresholds this service judges against, seeded from policy_rules.yaml."""
+
+
+__all__ = [
+    "Base",
+    "ChangeLog",
+    "ImportJob",
+    "ImportRowError",
+    "PhaseoutPlan",
+    "PolicyRule",
+    "StageInferenceRule",
+    "Vehicle",
+    "VehicleEvent",
+]

@@ -1,0 +1,1 @@
+"""marshmallow schemas of the vehicles service's API."""
