@@ -55,3 +55,88 @@ class ServiceRuleSchema(Schema):
 class RulesSchema(Schema):
     as_of = fields.Date(required=True)
     rules = fields.List(fields.Nested(ServiceRuleSchema), required=True)
+
+
+FORMATS = ("json", "xlsx", "pdf")
+
+
+class MonthlyQuerySchema(Schema):
+    area = fields.String(
+        load_default="city",
+        validate=validate.Length(min=1, max=12),
+        metadata={"description": "'city' or a district division code, e.g. 141002"},
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+    regenerate = fields.Boolean(
+        load_default=False, metadata={"description": "build a new version from the upstreams (the old is kept)"}
+    )
+    allow_partial = fields.Boolean(
+        load_default=False,
+        metadata={"description": "if an upstream is down, mark its section unavailable instead of failing"},
+    )
+    version = fields.Integer(
+        load_default=None, validate=validate.Range(min=1), metadata={"description": "a stored version"}
+    )
+
+
+class ReportColumnSchema(Schema):
+    key = fields.String()
+    zh = fields.String()
+    en = fields.String()
+    format = fields.String(metadata={"description": "text, integer, decimal, percent (a fraction) or date"})
+    total = fields.String(allow_none=True, metadata={"description": "sum, ratio (of summed parts) or null"})
+    ratio_of = fields.List(fields.String(), allow_none=True)
+    printed = fields.Boolean(metadata={"description": "false: left out of the A4 PDF (still in JSON and XLSX)"})
+
+
+class ReportTableSchema(Schema):
+    key = fields.String()
+    title_zh = fields.String()
+    title_en = fields.String()
+    columns = fields.List(fields.Nested(ReportColumnSchema))
+    rows = fields.List(fields.Dict())
+    totals = fields.Dict(allow_none=True, metadata={"description": "computed from the rows: sums of the parts"})
+
+
+class ReportSectionSchema(Schema):
+    key = fields.String()
+    number = fields.Integer()
+    title_zh = fields.String()
+    title_en = fields.String()
+    status = fields.String(metadata={"description": "ok or unavailable (never zeros)"})
+    service = fields.String(allow_none=True)
+    cause = fields.String(allow_none=True, metadata={"description": "service_down, upstream_error or not_provided"})
+    reason = fields.String(allow_none=True)
+    sources = fields.List(fields.Dict(), metadata={"description": "[{service, path, as_of}]"})
+    targets = fields.List(fields.Dict(), metadata={"description": "[{code, document, item, value, unit, ...}]"})
+    tables = fields.List(fields.Nested(ReportTableSchema))
+    charts = fields.List(fields.Dict())
+    notes = fields.List(fields.String())
+
+
+class MonthlyReportSchema(Schema):
+    month = fields.String()
+    area = fields.String()
+    area_name = fields.String()
+    city_code = fields.String(metadata={"description": "the city the report covers (LANTIAN_CITY_CODE)"})
+    jurisdiction = fields.String(metadata={"description": "whose plans' rules it judged by, e.g. linfen"})
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "complete, or partial when an upstream's section is missing"})
+    generated_at = fields.String()
+    generated_by = fields.String()
+    inputs_as_of = fields.Dict(keys=fields.String(), values=fields.String())
+    sections = fields.List(fields.Nested(ReportSectionSchema))
+
+
+class ReportVersionSchema(Schema):
+    version = fields.Integer()
+    status = fields.String()
+    created_at = fields.DateTime()
+    created_by = fields.String()
+    inputs_as_of = fields.Dict()
+
+
+class ReportVersionsSchema(Schema):
+    month = fields.String()
+    area = fields.String()
+    versions = fields.List(fields.Nested(ReportVersionSchema))

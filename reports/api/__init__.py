@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 def blueprints() -> list[Blueprint]:
     """Every blueprint the service serves, in documentation order."""
+    from reports.api.monthly import blp as monthly
     from reports.api.sources import blp as sources
 
-    return [sources]
+    return [monthly, sources]

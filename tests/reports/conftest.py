@@ -23,3 +23,61 @@ def upstreams(start_services):
 def config(config: Settings, upstreams) -> Settings:
     urls = {**config.service_urls, **{name: running.url for name, running in upstreams.items()}}
     return config.with_changes(service_urls=urls)
+
+
+def _seed(name: str, url: str, auth_url: str, tmp) -> None:
+    """Load what the service ships as data (policy rules, and railshift's targets) into its test database."""
+    import importlib
+
+    from shared.db import unit_of_work
+    from shared.policy import load_rule_file, seed_rules
+    from tests.conftest import make_settings
+
+    app = importlib.import_module(name).create_app(make_settings(name, url, auth_url, tmp))
+    try:
+        with app.app_context(), unit_of_work() as db_session:
+            seed_rules(db_session, importlib.import_module(f"{name}.models").PolicyRule, load_rule_file(name))
+            if name == "vehicles":
+                from vehicles.reference import sync_reference
+
+                sync_reference(db_session)
+            if name == "gatecontrol":
+                from gatecontrol.commands.alerts import seed_response_rules
+
+                seed_response_rules(db_session)
+            if name == "railshift":
+                from railshift.commands.seed import seed_targets
+
+                seed_targets(db_session)
+    finally:
+        app.extensions["lantian.db"].dispose()
+        app.extensions["lantian.auth_db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_upstreams(databases, auth_database_url, tmp_path_factory):
+    """The three upstreams running for real with their shipped rules and targets loaded, once per backend.
+
+    Shared by the report modules (starting three gunicorn services costs ~10 s); each test reads its own
+    month or its own enterprises, sites and vehicles, so what another module created does not change it.
+    """
+    from shared.migrate import upgrade
+    from tests.conftest import RunningService, service_env
+
+    tmp = tmp_path_factory.mktemp("seeded")
+    urls = {}
+    for name in UPSTREAMS:
+        urls[name] = databases.new(name)
+        upgrade(name, urls[name])
+        _seed(name, urls[name], auth_database_url, tmp)
+    running = {name: RunningService(name, tmp / f"{name}.log") for name in UPSTREAMS}
+    env = service_env(tmp, urls, auth_database_url, {n: s.url for n, s in running.items()})
+    for service in running.values():
+        service.start(env)
+    try:
+        for service in running.values():
+            service.wait_ready()
+        yield running
+    finally:
+        for service in running.values():
+            service.stop()

@@ -42,6 +42,20 @@ def test_the_request_id_travels_to_the_upstream(as_role, upstreams):
     assert '"request_id": "report-2026-10"' in log
 
 
+def test_an_upstream_that_refuses_fails_the_report_with_a_502_naming_it(as_role, upstreams):
+    # These upstreams have no railshift targets loaded, so railshift refuses the ratio views the report reads.
+    response = as_role("transport").get("/api/v1/reports/monthly/2026-10")
+    assert response.status_code == 502
+    problem = response.get_json()
+    assert (problem["code"], problem["service"]) == ("upstream-error", "railshift")
+    assert "unknown ratio" in problem["detail"]  # railshift's own words travel with it
+    partial = as_role("transport").get("/api/v1/reports/monthly/2026-10", query_string={"allow_partial": "true"})
+    assert partial.status_code == 200
+    transport = next(s for s in partial.get_json()["sections"] if s["key"] == "transport")
+    assert (transport["status"], transport["cause"]) == ("unavailable", "upstream_error")
+    assert partial.get_json()["status"] == "partial"
+
+
 def test_a_stopped_upstream_is_named_in_a_503_and_marked_unavailable(as_role, upstreams):
     upstreams["railshift"].stop()
     response = as_role("environment").get("/api/v1/policy-rules", query_string={"as_of": "2025-01-01"})
