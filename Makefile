@@ -13,15 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
-## run: install, migrate the SQLite databases under ./var, load the demo city, start all four services
+## run: install, migrate the SQLite databases under ./var, load the demo city, start the services and console
 run: $(STAMP)
 	$(BIN)/lantian db upgrade
 	$(BIN)/lantian demo seed
 	$(BIN)/lantian run
 
-## test: install, make sure PostgreSQL answers, lint, run every test on SQLite and on PostgreSQL
+## test: install, make sure PostgreSQL answers and chromium is there, lint, every test on SQLite and PostgreSQL
 test: $(STAMP)
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

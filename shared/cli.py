@@ -17,7 +17,7 @@ import click
 import requests
 from flask import Flask
 
-from shared.config import SERVICES, ConfigError, Settings
+from shared.config import FRONTENDS, SERVICES, ConfigError, Settings
 from shared.db import Database
 
 ALL_SERVICES = tuple(SERVICES)
@@ -41,6 +41,8 @@ def _services_arg(services: tuple[str, ...]) -> tuple[str, ...]:
 
 
 service_choice = click.Choice(ALL_SERVICES)
+# The console (a web front end with its own accounts database) is migrated and served like a service.
+served_choice = click.Choice((*ALL_SERVICES, *FRONTENDS))
 
 
 @click.group()
@@ -58,20 +60,35 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("services", nargs=-1, type=service_choice)
+@click.argument("services", nargs=-1, type=served_choice)
 def db_upgrade(services: tuple[str, ...]) -> None:
-    """Migrate the token register and every service's database (or the ones named)."""
+    """Migrate the token register and every service's database and the console's (or the ones named)."""
     from shared.migrate import AUTH_TREE, upgrade
 
     first = service_settings(ALL_SERVICES[0])
     first.ensure_var_dir()
     upgrade(AUTH_TREE, first.auth_database_url)
     click.echo(f"{AUTH_TREE}: migrated")
-    for service in _services_arg(services):
+    for service in services or (*ALL_SERVICES, *FRONTENDS):
+        if service in FRONTENDS:
+            console_settings = _console_settings()
+            console_settings.ensure_var_dir()
+            upgrade(service, console_settings.database_url)
+            click.echo(f"{service}: migrated")
+            continue
         settings = service_settings(service)
         settings.ensure_var_dir()
         upgrade(service, settings.database_url)
         click.echo(f"{service}: migrated")
+
+
+def _console_settings() -> Any:
+    from console.config import ConsoleSettings
+
+    try:
+        return ConsoleSettings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @db.command("current")
@@ -246,15 +263,20 @@ def demo_seed() -> None:
         app = load_app(service)
         with app.app_context():
             click.echo(f"{service}: {demo_module.seed()}")
+    from console import create_app as create_console
+    from console.cli import seed_demo_users
+
+    with create_console(_console_settings()).app_context():
+        click.echo(f"console: {seed_demo_users()}")
 
 
 # ---- serving -------------------------------------------------------------------------------------
 
 
 @main.command("serve")
-@click.argument("service", type=service_choice)
+@click.argument("service", type=served_choice)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, help="default: the service's own port (8001-8004)")
+@click.option("--port", type=int, help="default: the service's own port (8001-8004; the console 8000)")
 @click.option(
     "--workers",
     type=int,
@@ -262,8 +284,15 @@ def demo_seed() -> None:
     show_default="2 (LANTIAN_WORKERS)",
 )
 def serve(service: str, host: str, port: int | None, workers: int) -> None:
-    """Run one service under gunicorn."""
+    """Run one service (or the console) under gunicorn."""
     from shared.serving import serve_service
+
+    if service in FRONTENDS:
+        from console.serving import serve_console
+
+        _console_settings()  # refuse bad settings here, with a clear message
+        serve_console(host, port or FRONTENDS[service], workers)
+        return
 
     settings = service_settings(service)
     serve_service(service, settings, host, port or SERVICES[service], workers)
@@ -281,7 +310,8 @@ def serve(service: str, host: str, port: int | None, workers: int) -> None:
 )
 @click.option("--ready-timeout", type=float, default=120.0, show_default=True)
 def run(host: str, workers: int, base_port: int, ready_timeout: float) -> None:
-    """Start all four services, wait until each is ready, print their URLs and an admin token."""
+    """Start all four services and the console, wait until each is ready, print their URLs, an admin token
+    and a demo login per role."""
     children: dict[str, subprocess.Popen[bytes]] = {}
     log_dir = Path(os.environ.get("LANTIAN_VAR_DIR", "var")) / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -307,13 +337,24 @@ def run(host: str, workers: int, base_port: int, ready_timeout: float) -> None:
             children[service] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         for service, port in ports.items():
             wait_ready(f"http://{host}:{port}", ready_timeout, children[service].poll, service)
+        # The console listens on the base port itself (8000) and calls the services on the ports above.
+        console_log = (log_dir / "console.log").open("ab")
+        command = [sys.executable, "-m", "shared.cli", "serve", "console"]
+        command += ["--host", host, "--port", str(base_port), "--workers", str(workers)]
+        children["console"] = subprocess.Popen(command, stdout=console_log, stderr=subprocess.STDOUT, env=env)
+        wait_ready(f"http://{host}:{base_port}", ready_timeout, children["console"].poll, "console")
         _, admin = create_token("admin", f"lantian run {time.strftime('%Y-%m-%d %H:%M')}", expires_days=30)
         click.echo("lantian is up:")
         for service, port in ports.items():
             click.echo(f"  {service:<12} http://{host}:{port}   docs http://{host}:{port}/docs")
         click.echo(f"logs: {log_dir}/")
         click.echo(f"admin token (30 days):\n{admin}")
-        click.echo("Ctrl-C stops all four.")
+        from console.cli import DEMO_USERS
+
+        click.echo(f"console: http://{host}:{base_port}/  demo logins (user name / password):")
+        for demo_user in DEMO_USERS:
+            click.echo(f"  {demo_user['role']:<12} {demo_user['username']:<10} {demo_user['password']}")
+        click.echo("Ctrl-C stops them all.")
         while all(child.poll() is None for child in children.values()):
             time.sleep(1)
         dead = [s for s, c in children.items() if c.poll() is not None]
@@ -343,6 +384,10 @@ def _add_service_groups() -> None:
     for service in ALL_SERVICES:
         module = importlib.import_module(f"{service}.cli")
         main.add_command(module.cli, service)
+        for alias in getattr(module, "ALIASES", ()):  # e.g. `lantian report` for `lantian reports`
+            main.add_command(module.cli, alias)
+    for frontend in FRONTENDS:  # `lantian console create-user ...`
+        main.add_command(importlib.import_module(f"{frontend}.cli").cli, frontend)
 
 
 _add_service_groups()

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from shared.db import make_engine
 from shared.migrate import AUTH_TREE, alembic_config, script_heads, upgrade, version_table
 
-TREES = (AUTH_TREE, "vehicles", "gatecontrol", "railshift", "reports")
+TREES = (AUTH_TREE, "vehicles", "gatecontrol", "railshift", "reports", "console")
 
 
 def _metadata(tree: str):

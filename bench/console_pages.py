@@ -1,0 +1,181 @@
+"""First render of the console's main pages on demo data, against a bare Flask page, in the same run.
+
+Run from the repository root:
+
+    .venv/bin/python bench/console_pages.py [--repeat 30]
+
+It creates throw-away PostgreSQL databases (auth, railshift, console), migrates them, loads railshift's rules,
+targets and demo year (12 enterprises x 12 months) and the console's demo users, starts railshift and the console
+under gunicorn (2 sync workers each) and the bare Flask app of bench/_baseline_app.py with the same settings, logs
+in as each role and times each page `--repeat` times one request after another (the page's own calls to railshift
+included). One line per figure: name, value, unit, baseline, ratio, goal. The goal of issue 10: first render
+<= 300 ms on demo data. Drops the databases at the end, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, NoReturn
+
+import requests
+from _support import LOOPBACK, Server, free_port, throwaway_databases
+
+WORKERS = 2
+GOAL_MS = 300
+SECRET = "bench-secret-key-0123456789abcdef0123456789"
+POSTGRES_ADMIN_URL = os.environ.get("LANTIAN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# (role's demo user name, page) — the page each role lands on and the ones it works in most.
+PAGES = (
+    ("jiaotong", "/transport/reviews"),
+    ("jiaotong", "/transport/declarations/{pending_id}"),
+    ("jiaotong", "/transport/ranking?month=2025-06&area=141000"),
+    ("jiaotong", "/transport/non-compliant?month=2025-06&area=141000"),
+    ("qiye", "/enterprise/declarations"),
+    ("huanbao", "/environment/?to=2025-12"),
+    ("admin", "/admin/users"),
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page (default 30)")
+    return parser.parse_args(argv)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def seed(urls: dict[str, str], workdir: Path) -> None:
+    """Migrate, then load railshift's rules, targets and demo year, and the console's demo users."""
+    from console import create_app as create_console
+    from console.cli import seed_demo_users
+    from console.config import ConsoleSettings
+    from railshift import create_app as create_railshift
+    from railshift import demo
+    from railshift.models import PolicyRule
+    from shared.config import Settings
+    from shared.db import unit_of_work
+    from shared.migrate import AUTH_TREE, upgrade
+    from shared.policy import load_rule_file, seed_rules
+
+    upgrade(AUTH_TREE, urls["auth"])
+    upgrade("railshift", urls["railshift"])
+    upgrade("console", urls["console"])
+    railshift = create_railshift(Settings(service="railshift", database_url=urls["railshift"],
+                                          auth_database_url=urls["auth"], secret_key=SECRET, var_dir=workdir))
+    with railshift.app_context():
+        with unit_of_work() as db_session:
+            seed_rules(db_session, PolicyRule, load_rule_file("railshift"))
+        demo.seed()
+    railshift.extensions["lantian.db"].dispose()
+    railshift.extensions["lantian.auth_db"].dispose()
+    console = create_console(ConsoleSettings(database_url=urls["console"], secret_key=SECRET, var_dir=workdir))
+    with console.app_context():
+        seed_demo_users()
+    console.extensions["lantian.db"].dispose()
+
+
+def start(stack: ExitStack, urls: dict[str, str], workdir: Path) -> tuple[str, str]:
+    """railshift, the console and the bare Flask page under gunicorn; the console's and the baseline's URLs."""
+    rail_port, console_port, base_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update(LANTIAN_VAR_DIR=str(workdir), LANTIAN_SECRET_KEY=SECRET, LANTIAN_AUTH_DATABASE_URL=urls["auth"],
+               LANTIAN_RAILSHIFT_DATABASE_URL=urls["railshift"], LANTIAN_CONSOLE_DATABASE_URL=urls["console"],
+               LANTIAN_RAILSHIFT_URL=f"http://{LOOPBACK}:{rail_port}", LANTIAN_CONSOLE_SECURE_COOKIE="0")
+    serve = [sys.executable, "-m", "shared.cli", "serve"]
+    baseline = [sys.executable, "-m", "gunicorn", "--pythonpath", str(Path(__file__).resolve().parent),
+                "--bind", f"{LOOPBACK}:{base_port}", "--workers", str(WORKERS), "--worker-class", "sync",
+                "_baseline_app:app"]
+    servers = [
+        (Server("railshift", [*serve, "railshift", "--port", str(rail_port), "--workers", str(WORKERS)], env,
+                workdir / "railshift.log"), f"http://{LOOPBACK}:{rail_port}/ready"),
+        (Server("console", [*serve, "console", "--port", str(console_port), "--workers", str(WORKERS)], env,
+                workdir / "console.log"), f"http://{LOOPBACK}:{console_port}/ready"),
+        (Server("bare Flask", baseline, env, workdir / "baseline.log"), f"http://{LOOPBACK}:{base_port}/"),
+    ]
+    for server, _ in servers:
+        stack.callback(server.stop)
+    for server, ready in servers:
+        server.wait_ready(ready)
+    return f"http://{LOOPBACK}:{console_port}", f"http://{LOOPBACK}:{base_port}/"
+
+
+def logged_in(base: str, username: str) -> requests.Session:
+    from console.cli import DEMO_USERS
+
+    password = next(u["password"] for u in DEMO_USERS if u["username"] == username)
+    http = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{base}/login", timeout=10).text).group(1)
+    answer = http.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token},
+                       allow_redirects=False, timeout=10)
+    if answer.status_code != 302:
+        raise RuntimeError(f"demo login {username} failed: {answer.status_code}")
+    return http
+
+
+def timed(http: requests.Session, url: str, repeat: int) -> tuple[float, float]:
+    """(median, p95) milliseconds of `repeat` sequential GETs after one warm-up; every answer must be 200."""
+    http.get(url, timeout=10)
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        answer = http.get(url, timeout=10)
+        samples.append((time.perf_counter() - started) * 1000)
+        if answer.status_code != 200 or "不可用" in answer.text:
+            raise RuntimeError(f"{url} answered {answer.status_code} or named a service unavailable")
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def run(args: argparse.Namespace) -> None:
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="lantian-bench-console-") as tmp:
+        workdir = Path(tmp)
+        urls = stack.enter_context(throwaway_databases("postgresql", ["auth", "railshift", "console"], workdir,
+                                                       POSTGRES_ADMIN_URL))
+        started = time.perf_counter()
+        seed(urls, workdir)
+        console, baseline = start(stack, urls, workdir)
+        print(f"# setup (migrate, demo data, three servers) took {time.perf_counter() - started:.1f} s; "
+              f"{args.repeat} sequential requests per page", file=sys.stderr)
+        base_median, base_p95 = timed(requests.Session(), baseline, args.repeat)
+        print(f"bare Flask page median, {base_median:.1f}, ms, {base_median:.1f}, 1.00, (the baseline)")
+        print(f"bare Flask page p95, {base_p95:.1f}, ms, {base_p95:.1f}, 1.00, (the baseline)")
+        sessions: dict[str, requests.Session] = {}
+        transport = sessions.setdefault("jiaotong", logged_in(console, "jiaotong"))
+        pending = re.search(r'<tr data-id="(\d+)">', transport.get(f"{console}/transport/reviews", timeout=10).text)
+        for username, path in PAGES:
+            http = sessions.setdefault(username, logged_in(console, username))
+            page = path.format(pending_id=pending.group(1) if pending else 1)
+            median, p95 = timed(http, f"{console}{page}", args.repeat)
+            print(f"console {page} median, {median:.1f}, ms, {base_median:.1f}, {median / base_median:.2f}, "
+                  f"<= {GOAL_MS} ms (issue 10)")
+            print(f"console {page} p95, {p95:.1f}, ms, {base_p95:.1f}, {p95 / base_p95:.2f}, "
+                  f"<= {GOAL_MS} ms (issue 10)")
+        login_median, _ = timed(requests.Session(), f"{console}/login", args.repeat)
+        print(f"console /login (anonymous) median, {login_median:.1f}, ms, {base_median:.1f}, "
+              f"{login_median / base_median:.2f}, <= {GOAL_MS} ms (issue 10)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        run(args)
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped and databases dropped", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

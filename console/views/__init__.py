@@ -1,0 +1,12 @@
+"""The console's pages, one blueprint per area (console/templates/<area>/ holds each area's templates)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    """Every page blueprint, registered by create_app."""
+    from console.views import admin, auth, enterprise, environment, police, reports, transport
+
+    return [auth.bp, admin.bp, transport.bp, enterprise.bp, environment.bp, police.bp, reports.bp]

@@ -1,0 +1,157 @@
+"""console tests: its own accounts database, and a real railshift (demo data) it calls on the user's behalf."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from console.config import ConsoleSettings
+from tests.conftest import TEST_SECRET, RunningService, free_port, make_settings, service_env
+from tests.console.factories import PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+
+
+@pytest.fixture(scope="module")
+def service() -> str:
+    return "console"
+
+
+@pytest.fixture(scope="session")
+def railshift_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+    """railshift running for real with its rules, targets and demo year loaded (once per backend).
+
+    gatecontrol is a closed port, so every reconciliation says 'unavailable' with the reason."""
+    from railshift import create_app as create_railshift
+    from railshift import demo
+    from railshift.models import PolicyRule
+    from shared.db import unit_of_work
+    from shared.migrate import upgrade
+    from shared.policy import load_rule_file, seed_rules
+
+    tmp = tmp_path_factory.mktemp("console-railshift")
+    url = databases.new("railshift")
+    upgrade("railshift", url)
+    seeding = create_railshift(make_settings("railshift", url, auth_database_url, tmp))
+    try:
+        with seeding.app_context():
+            with unit_of_work() as db_session:
+                seed_rules(db_session, PolicyRule, load_rule_file("railshift"))
+            demo.seed()
+    finally:
+        seeding.extensions["lantian.db"].dispose()
+        seeding.extensions["lantian.auth_db"].dispose()
+    running = RunningService("railshift", tmp / "railshift.log")
+    closed = f"http://127.0.0.1:{free_port()}"
+    running.start(service_env(tmp, {"railshift": url}, auth_database_url,
+                              {"railshift": running.url, "gatecontrol": closed}))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def config(databases, railshift_demo, tmp_path_factory) -> ConsoleSettings:
+    """The console's settings: a fresh migrated database, railshift real, the other services closed ports."""
+    from shared.migrate import upgrade
+
+    url = databases.new("console")
+    upgrade("console", url)
+    urls = {name: f"http://127.0.0.1:{free_port()}" for name in ("vehicles", "gatecontrol", "reports")}
+    urls["railshift"] = railshift_demo.url
+    return ConsoleSettings(database_url=url, secret_key=TEST_SECRET, service_urls=urls,
+                           var_dir=tmp_path_factory.mktemp("console"), testing=True, http_timeout=5.0,
+                           http_retries=0, lockout_failures=3, lockout_minutes=15)
+
+
+@pytest.fixture(scope="module")
+def app(config: ConsoleSettings):
+    from console import create_app
+
+    flask_app = create_app(config)
+    yield flask_app
+    flask_app.extensions["lantian.db"].dispose()
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The form token a page carries (every form has one)."""
+    match = CSRF.search(html)
+    assert match, "the page has no form token"
+    return match.group(1)
+
+
+def log_in(client, username: str, password: str):  # type: ignore[no-untyped-def]
+    """Log in through the form, as a browser would (the form's token first)."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+# ---- the browser (headless Debian chromium through Playwright) ----------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Never a browser download, never the network: the system chromium, told not to phone home.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The console served over real HTTP (a threaded WSGI server in this process)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/ensure-chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_for(browser, live_url):  # type: ignore[no-untyped-def]
+    """page_for(username, phone=False) -> a logged-in page (the form used with the keyboard)."""
+    contexts = []
+
+    def open_page(username: str, phone: bool = False):  # type: ignore[no-untyped-def]
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+        context = browser.new_context(viewport=viewport, base_url=live_url, locale="zh-CN")
+        contexts.append(context)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("用户名").fill(username)  # found by its label: every input has one
+        page.get_by_label("用户名").press("Tab")  # keyboard only from here: Tab to the password, Enter sends
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A full-page screenshot under test-artifacts/console/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS.parent / ".gitignore").write_text("*\n")  # artifacts never end up in git
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

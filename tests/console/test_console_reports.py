@@ -1,0 +1,78 @@
+"""The monthly report page against a real reports service (railshift real, vehicles and gatecontrol down)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from console.config import ConsoleSettings
+from tests.conftest import RunningService, free_port, service_env
+from tests.console.conftest import log_in, shot
+from tests.console.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture(scope="module")
+def reports_service(databases, auth_database_url, railshift_demo, tmp_path_factory) -> Iterator[RunningService]:
+    """reports reading the demo railshift; vehicles and gatecontrol are closed ports."""
+    from shared.migrate import upgrade
+
+    tmp = tmp_path_factory.mktemp("console-reports")
+    url = databases.new("reports")
+    upgrade("reports", url)
+    running = RunningService("reports", tmp / "reports.log")
+    closed = {name: f"http://127.0.0.1:{free_port()}" for name in ("vehicles", "gatecontrol")}
+    running.start(service_env(tmp, {"reports": url}, auth_database_url,
+                              {"reports": running.url, "railshift": railshift_demo.url, **closed}))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def config(config: ConsoleSettings, reports_service: RunningService) -> ConsoleSettings:
+    return config.with_changes(service_urls={**config.service_urls, "reports": reports_service.url},
+                               http_timeout=30.0)
+
+
+def test_the_report_shows_what_it_could_read_and_names_each_missing_service(app, client):
+    make_user(app, "environment", "wang.min")
+    log_in(client, "wang.min", PASSWORD)
+    page = client.get("/reports/monthly?month=2025-06&area=city")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "部分（有章节不可用）" in html  # vehicles and gatecontrol are down: a partial report, never zeros
+    unavailable = re.findall(r'<p class="banner unavailable">本节不可用 \((\w+)\)', html)
+    assert "vehicles" in unavailable and "gatecontrol" in unavailable and "railshift" not in unavailable
+    assert "曲沃晋南电力有限公司" in html  # railshift's section has the enterprises
+    links = re.findall(r'href="(/reports/monthly/download\?[^"]+)"', html)
+    assert len(links) == 3
+    pdf = client.get(links[2].replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.get_data()[:5] == b"%PDF-"
+    xlsx = client.get(links[1].replace("&amp;", "&"))
+    assert xlsx.status_code == 200 and xlsx.get_data()[:2] == b"PK"
+
+
+def test_an_enterprise_user_cannot_open_reports(app, client):
+    make_user(app, "enterprise", "qiye.x", uscc="91141002MADEM0000E")
+    log_in(client, "qiye.x", PASSWORD)
+    assert client.get("/reports/monthly?month=2025-06").status_code == 403
+    assert client.get("/reports/monthly/download?month=2025-06&format=pdf").status_code == 403
+
+
+@pytest.mark.e2e
+def test_the_report_reads_in_a_browser(app, page_for):
+    make_user(app, "transport", "li.qiang", display_name="交通运输局 李强")
+    page = page_for("li.qiang")
+    page.get_by_role("link", name="月度报告").click()
+    page.get_by_label("月份").fill("2025-06")
+    page.get_by_role("button", name="查看").click()
+    assert "临汾市 · 2025-06" in page.locator("#report-meta").inner_text()
+    assert page.locator("#section-6 table").count() >= 1
+    assert "本节不可用 (gatecontrol)" in page.locator("#section-5").inner_text()
+    shot(page, "reports-monthly")
