@@ -118,29 +118,39 @@ def policy() -> None:
     """Policy targets, deadlines and thresholds kept as data."""
 
 
-def seed_policy(services: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """Load each service's policy_rules.yaml into its database (idempotent)."""
+def seed_policy(services: tuple[str, ...]) -> dict[str, dict[str, dict[str, int]]]:
+    """Load each service's shipped data (policy_rules.yaml and reference tables) into its database (idempotent)."""
     from shared.db import unit_of_work
-    from shared.policy import load_rule_file, seed_rules
+    from shared.policy import seed_shipped_data
 
     results = {}
     for service in services:
-        models = importlib.import_module(f"{service}.models")
-        if not hasattr(models, "PolicyRule"):
-            continue
-        rows = load_rule_file(service)
         app = load_app(service)
         with app.app_context(), unit_of_work() as db_session:
-            results[service] = seed_rules(db_session, models.PolicyRule, rows)
+            results[service] = seed_shipped_data(db_session, service)
     return results
+
+
+def _seed_lines(results: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    """'railshift: policy rules 25 added, 0 already there; reference data 3 added, ...' per service."""
+    labels = {"unchanged": "already there"}
+    return [
+        f"{service}: "
+        + "; ".join(
+            f"{kind} " + ", ".join(f"{n} {labels.get(what, what)}" for what, n in counts.items())
+            for kind, counts in parts.items()
+        )
+        for service, parts in results.items()
+        if parts
+    ]
 
 
 @policy.command("seed")
 @click.argument("services", nargs=-1, type=service_choice)
 def policy_seed(services: tuple[str, ...]) -> None:
-    """Load the rules shipped in each service's policy_rules.yaml (safe to run again)."""
-    for service, counts in seed_policy(_services_arg(services)).items():
-        click.echo(f"{service}: {counts['added']} added, {counts['unchanged']} already there")
+    """Load each service's policy_rules.yaml and reference tables (safe to run again)."""
+    for line in _seed_lines(seed_policy(_services_arg(services))):
+        click.echo(line)
 
 
 # ---- tokens --------------------------------------------------------------------------------------
@@ -252,9 +262,9 @@ def demo() -> None:
 
 @demo.command("seed")
 def demo_seed() -> None:
-    """Load the policy rules and each service's demo data (safe to run again)."""
-    for service, counts in seed_policy(ALL_SERVICES).items():
-        click.echo(f"{service}: policy rules {counts['added']} added, {counts['unchanged']} already there")
+    """Load the policy rules, reference tables and each service's demo data (safe to run again)."""
+    for line in _seed_lines(seed_policy(ALL_SERVICES)):
+        click.echo(line)
     for service in ALL_SERVICES:
         try:
             demo_module = importlib.import_module(f"{service}.demo")

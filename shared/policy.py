@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -280,3 +281,24 @@ def seed_rules(db_session: Session, model: type[PolicyRuleMixin], rows: list[dic
         _, created = add_rule(db_session, model, row, actor="seed")
         counts["added" if created else "unchanged"] += 1
     return counts
+
+
+def seed_shipped_data(db_session: Session, service: str) -> dict[str, dict[str, int]]:
+    """Load what a service ships as data: its policy_rules.yaml and, where it has them, its reference tables.
+
+    A service's reference data (targets' applicability, stage inference, response rules ...) is loaded by
+    `seed_reference(session) -> counts` in its `<service>.reference` module, so `lantian policy seed` alone
+    prepares a production database; nothing there depends on the demo.
+    """
+    results: dict[str, dict[str, int]] = {}
+    models = importlib.import_module(f"{service}.models")
+    if hasattr(models, "PolicyRule"):
+        results["policy rules"] = seed_rules(db_session, models.PolicyRule, load_rule_file(service))
+    try:
+        reference = importlib.import_module(f"{service}.reference")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"{service}.reference":
+            raise
+        return results
+    results["reference data"] = reference.seed_reference(db_session)
+    return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -67,9 +68,13 @@ def test_migrate_seed_and_tokens_like_an_operator(env):
     assert "behind" in lantian(env, "db", "current").stdout
     lantian(env, "db", "upgrade")
     assert "behind" not in lantian(env, "db", "current").stdout
+    seeded = lantian(env, "policy", "seed").stdout
+    for service in ("railshift", "gatecontrol"):  # their reference tables load without the demo
+        expected = rf"{service}: policy rules [1-9]\d* added, 0 already there; reference data [1-9]\d* added"
+        assert re.search(expected, seeded), seeded
     first = lantian(env, "demo", "seed").stdout
     again = lantian(env, "demo", "seed").stdout
-    assert "railshift: policy rules 25 added, 0 already there" in first
+    assert "railshift: policy rules 0 added, 25 already there" in first
     assert "railshift: policy rules 0 added, 25 already there" in again
     assert "rail_share.bulk_freight_with_siding" in lantian(env, "railshift", "rules", "--as-of", "2020-06-01").stdout
     undated = lantian(

@@ -70,3 +70,6 @@ def _merge(session: Session, model: type, stored: Any, row: dict[str, Any], coun
     for key, value in changed.items():
         setattr(stored, key, value)
     counts["updated" if changed else "unchanged"] += 1
+
+
+seed_reference = sync_reference  # the name `lantian policy seed` (shared.policy.seed_shipped_data) looks for

@@ -26,29 +26,17 @@ def config(config: Settings, upstreams) -> Settings:
 
 
 def _seed(name: str, url: str, auth_url: str, tmp) -> None:
-    """Load what the service ships as data (policy rules, and railshift's targets) into its test database."""
+    """Load what the service ships as data (policy rules and reference tables) into its test database."""
     import importlib
 
     from shared.db import unit_of_work
-    from shared.policy import load_rule_file, seed_rules
+    from shared.policy import seed_shipped_data
     from tests.conftest import make_settings
 
     app = importlib.import_module(name).create_app(make_settings(name, url, auth_url, tmp))
     try:
         with app.app_context(), unit_of_work() as db_session:
-            seed_rules(db_session, importlib.import_module(f"{name}.models").PolicyRule, load_rule_file(name))
-            if name == "vehicles":
-                from vehicles.reference import sync_reference
-
-                sync_reference(db_session)
-            if name == "gatecontrol":
-                from gatecontrol.commands.alerts import seed_response_rules
-
-                seed_response_rules(db_session)
-            if name == "railshift":
-                from railshift.commands.seed import seed_targets
-
-                seed_targets(db_session)
+            seed_shipped_data(db_session, name)
     finally:
         app.extensions["lantian.db"].dispose()
         app.extensions["lantian.auth_db"].dispose()
