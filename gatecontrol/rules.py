@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from shared.timeutil import local_date, zone
@@ -50,9 +51,17 @@ def passage_flags(row: Mapping[str, Any]) -> list[str]:
     return flags
 
 
+# json.dumps builds an encoder per call when given options; this one is built once (same output)
+_FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_AS_IS = frozenset({str, bool, int, type(None)})  # most of a passage's values: checked first, by exact type
+_UTC = zone("UTC")
+
+
 def _canonical(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, datetime):
-        return value.astimezone(zone("UTC")).isoformat() if value.tzinfo else value.isoformat()
+        return value.astimezone(_UTC).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -64,13 +73,17 @@ def _canonical(value: Any) -> Any:
 
 def stored_values(passage: Mapping[str, Any]) -> dict[str, Any]:
     """The gate-sent fields of a normalised passage, keyed by input name, in comparable form."""
-    return {name: _canonical(passage.get(name)) for name in INPUT_COLUMNS}
+    values = {}
+    for name in INPUT_COLUMNS:
+        value = passage.get(name)
+        values[name] = value if type(value) in _AS_IS else _canonical(value)  # the call only when needed
+    return values
 
 
 def fingerprint(passage: Mapping[str, Any]) -> str:
     """SHA-256 of the normalised content: the same event sent twice has the same fingerprint."""
     # INPUT_COLUMNS fixes the key order, so the JSON text is canonical without sorting
-    raw = json.dumps(stored_values(passage), ensure_ascii=False, separators=(",", ":"))
+    raw = _FINGERPRINT_JSON.encode(stored_values(passage))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -90,6 +103,7 @@ def capture_window_problem(captured_at: datetime, now: datetime, ledger_months: 
     return None
 
 
+@lru_cache(maxsize=64)  # a batch asks it for the same `now` once per passage
 def months_before(moment: datetime, months: int) -> datetime:
     """The same wall-clock instant `months` calendar months earlier (day clamped to the month's end)."""
     year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
@@ -127,6 +141,7 @@ class Enrichment:
         return dict(self.__dict__)
 
 
+@lru_cache(maxsize=512)
 def class_from_gate(vehicle_type: str | None) -> str | None:
     """The vehicle class a gate's free-text type names ("N3", "重型货车"), or None if it names none."""
     if not vehicle_type:

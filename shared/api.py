@@ -124,13 +124,13 @@ def policy_rules_blueprint(model: type, writer_roles: tuple[str, ...]) -> Bluepr
 
     @blp.route("")
     class PolicyRules(MethodView):
-        @blp.arguments(PolicyRuleQuerySchema, location="query")
+        @blp.arguments(PolicyRuleQuerySchema(), location="query")
         @blp.response(200, page_schema(PolicyRuleSchema, "PolicyRulePage"))
         def get(self, args: dict[str, Any]) -> Any:
             """List rules; `as_of=YYYY-MM-DD` gives those in force on that day."""
             return list_rules(session(), model, args)
 
-        @blp.arguments(PolicyRuleSchema)
+        @blp.arguments(PolicyRuleSchema())
         @blp.response(201, PolicyRuleSchema)
         @blp.alt_response(200, schema=PolicyRuleSchema, description="the same rule was already stored")
         @blp.alt_response(409, schema=ProblemSchema, description="a different rule holds that key or period")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -23,6 +25,9 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restart while idle is
+# then invisible to callers); busier ones are not, since a ping per checkout is a round trip per request.
+IDLE_PING_SECONDS = 5.0
 
 
 def new_metadata() -> MetaData:
@@ -62,7 +67,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    # Recovery from a database restart: an idle connection is pinged here and replaced if dead (the
+    # pool retries the checkout); a busy one that died fails its statement, SQLAlchemy sees the
+    # disconnect and invalidates the whole pool, and the request answers 503 with Retry-After
+    # (shared.errors), so the next request gets fresh connections.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, connection_record: Any) -> None:
+        connection_record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+        idle_since = connection_record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            # autocommit for the ping, so it leaves no transaction open behind it
+            autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+            try:
+                dbapi_connection.execute("SELECT 1")
+            finally:
+                dbapi_connection.autocommit = autocommit
+        except Exception as exc:
+            raise DisconnectionError("pooled connection is dead; reconnecting") from exc
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -127,3 +159,17 @@ def unit_of_work() -> Iterator[Session]:
     except BaseException:
         db_session.rollback()
         raise
+
+
+@contextmanager
+def autocommit_session() -> Iterator[Session]:
+    """A session on a connection of its own in autocommit mode: each statement commits by itself.
+
+    For commands whose every write is one statement (atomic alone): on PostgreSQL it saves the BEGIN and
+    COMMIT round trips a transaction costs. Not for work that must see its own earlier writes roll back.
+    """
+    with (
+        database().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+        Session(bind=connection) as db_session,
+    ):
+        yield db_session

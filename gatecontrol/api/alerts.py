@@ -56,7 +56,7 @@ class ViolationReportSchema(Schema):
 
 @blp.route("/alerts")
 class Alerts(MethodView):
-    @blp.arguments(AlertSchema)
+    @blp.arguments(AlertSchema())
     @blp.response(201, AlertSchema)
     @blp.alt_response(200, schema=AlertSchema, description="the same alert was declared before")
     @blp.alt_response(409, schema=ProblemSchema, description="the alert number was declared with other content")
@@ -66,7 +66,7 @@ class Alerts(MethodView):
         alert, created = alerts.declare_alert(data, current_principal())
         return alert, 201 if created else 200
 
-    @blp.arguments(AlertQuerySchema, location="query")
+    @blp.arguments(AlertQuerySchema(), location="query")
     @blp.response(200, AlertSchema(many=True))
     @require_role(*READERS)
     def get(self, args: dict[str, Any]) -> Any:
@@ -82,7 +82,7 @@ class ResponseRules(MethodView):
         """What gates must refuse during alerts or campaign seasons, each citing its plan."""
         return alerts.list_response_rules()
 
-    @blp.arguments(ResponseRuleSchema)
+    @blp.arguments(ResponseRuleSchema())
     @blp.response(201, ResponseRuleSchema)
     @blp.alt_response(200, schema=ResponseRuleSchema, description="the same rule was stored before")
     @blp.alt_response(409, schema=ProblemSchema, description="another rule holds that code")
@@ -94,7 +94,7 @@ class ResponseRules(MethodView):
 
 
 @blp.route("/violations")
-@blp.arguments(ViolationQuerySchema, location="query")
+@blp.arguments(ViolationQuerySchema(), location="query")
 @blp.response(200, ViolationReportSchema)
 @require_role(Role.ENVIRONMENT, Role.TRANSPORT, Role.POLICE, Role.SERVICE, Role.ENTERPRISE)
 def violations(args: dict[str, Any]) -> Any:

@@ -42,7 +42,7 @@ class CompletenessSchema(Schema):
 
 
 @blp.route("/<site_id>/completeness")
-@blp.arguments(CompletenessQuerySchema, location="query")
+@blp.arguments(CompletenessQuerySchema(), location="query")
 @blp.response(200, CompletenessSchema)
 @require_role(Role.ENVIRONMENT, Role.ENTERPRISE, Role.SERVICE)
 def completeness(args: dict[str, Any], site_id: str) -> Any:

@@ -63,7 +63,7 @@ class AuditSchema(Schema):
 
 
 @blp.route("")
-@blp.arguments(LedgerQuerySchema, location="query")
+@blp.arguments(LedgerQuerySchema(), location="query")
 @blp.response(200, page_schema(PassageOutSchema, "PassagePage"))
 @require_role(*READERS)
 def list_passages(args: dict[str, Any]) -> Any:
@@ -72,7 +72,7 @@ def list_passages(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/export")
-@blp.arguments(ExportQuerySchema, location="query")
+@blp.arguments(ExportQuerySchema(), location="query")
 @blp.response(200, description="CSV (UTF-8 with BOM) or XLSX, Chinese headers, streamed")
 @require_role(*READERS)
 def export(args: dict[str, Any]) -> Any:
@@ -88,7 +88,7 @@ def export(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/summary")
-@blp.arguments(SummaryQuerySchema, location="query")
+@blp.arguments(SummaryQuerySchema(), location="query")
 @blp.response(200, SummaryListSchema)
 @require_role(*READERS)
 def summary(args: dict[str, Any]) -> Any:
@@ -98,7 +98,7 @@ def summary(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/audit")
-@blp.arguments(AuditQuerySchema, location="query")
+@blp.arguments(AuditQuerySchema(), location="query")
 @blp.response(200, AuditSchema)
 @require_role(Role.ENVIRONMENT)
 def audit(args: dict[str, Any]) -> Any:

@@ -48,7 +48,7 @@ class PurgeLogSchema(Schema):
 
 @blp.route("/holds")
 class Holds(MethodView):
-    @blp.arguments(HoldSchema)
+    @blp.arguments(HoldSchema())
     @blp.response(201, HoldSchema)
     @require_role(Role.ENVIRONMENT, Role.POLICE)
     def post(self, data: dict[str, Any]) -> Any:

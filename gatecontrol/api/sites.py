@@ -40,7 +40,7 @@ def _check_ids(**ids: str) -> None:
 
 @blp.route("/<site_id>")
 class SiteResource(MethodView):
-    @blp.arguments(SiteSchema)
+    @blp.arguments(SiteSchema())
     @blp.response(200, SiteSchema)
     @blp.alt_response(201, schema=SiteSchema, description="created")
     @require_role(*WRITERS)
@@ -63,7 +63,7 @@ class SiteResource(MethodView):
 
 
 @blp.route("/<site_id>/gates/<gate_id>", methods=["PUT"])
-@blp.arguments(GateSchema)
+@blp.arguments(GateSchema())
 @blp.response(200, GateSchema)
 @blp.alt_response(201, schema=GateSchema, description="created")
 @require_role(*WRITERS)
@@ -83,7 +83,7 @@ def list_gates(site_id: str) -> Any:
 
 
 @blp.route("/<site_id>/cameras/<camera_id>", methods=["PUT"])
-@blp.arguments(CameraSchema)
+@blp.arguments(CameraSchema())
 @blp.response(200, CameraSchema)
 @blp.alt_response(201, schema=CameraSchema, description="created")
 @require_role(*WRITERS)
@@ -96,7 +96,7 @@ def put_camera(data: dict[str, Any], site_id: str, camera_id: str) -> Any:
 
 @blp.route("/<site_id>/keys")
 class Keys(MethodView):
-    @blp.arguments(KeyRequestSchema)
+    @blp.arguments(KeyRequestSchema())
     @blp.response(201, KeySchema)
     @require_role(Role.ENVIRONMENT, Role.ENTERPRISE)
     def post(self, data: dict[str, Any], site_id: str) -> Any:
@@ -111,7 +111,7 @@ class Keys(MethodView):
 
 
 @blp.route("/<site_id>/keys/<key_id>/revoke", methods=["POST"])
-@blp.arguments(RevokeKeySchema)
+@blp.arguments(RevokeKeySchema())
 @blp.response(200, KeyInfoSchema)
 @require_role(Role.ENVIRONMENT, Role.ENTERPRISE)
 def revoke_key(data: dict[str, Any], site_id: str, key_id: str) -> Any:

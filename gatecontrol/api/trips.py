@@ -31,7 +31,7 @@ class TripsSchema(Schema):
 
 
 @blp.route("")
-@blp.arguments(TripsQuerySchema, location="query")
+@blp.arguments(TripsQuerySchema(), location="query")
 @blp.response(200, TripsSchema)
 @require_role(Role.SERVICE, Role.TRANSPORT, Role.ENVIRONMENT, Role.ENTERPRISE)
 def get_trips(args: dict[str, Any]) -> Any:

@@ -44,7 +44,7 @@ class SegmentSchema(Schema):
 
 
 @blp.route("/<site_id>/cameras/<camera_id>/segments", methods=["POST"])
-@blp.arguments(SegmentWindowSchema, location="query")
+@blp.arguments(SegmentWindowSchema(), location="query")
 @blp.response(201, SegmentSchema)
 @blp.alt_response(200, schema=SegmentSchema, description="the same segment was stored before")
 @blp.alt_response(409, schema=ProblemSchema, description="another segment starts at that time")
@@ -59,7 +59,7 @@ def upload(window: dict[str, Any], site_id: str, camera_id: str) -> Any:
 
 
 @blp.route("/<site_id>/segments")
-@blp.arguments(SegmentRangeSchema, location="query")
+@blp.arguments(SegmentRangeSchema(), location="query")
 @blp.response(200, SegmentSchema(many=True))
 @require_role(Role.ENVIRONMENT, Role.POLICE, Role.ENTERPRISE, Role.GATE)
 def list_segments(args: dict[str, Any], site_id: str) -> Any:

@@ -16,7 +16,7 @@ from gatecontrol.config import gate_settings
 from gatecontrol.partitions import ensure_partitions
 from gatecontrol.rules import capture_window_problem, differing_fields, enrich, fingerprint, passage_flags
 from gatecontrol.schemas import PassageSchema, fast_load
-from shared.db import database, session, unit_of_work, utcnow
+from shared.db import autocommit_session, database, session, unit_of_work, utcnow
 from shared.errors import Conflict, PayloadTooLarge, ValidationFailed, flatten_messages
 from shared.identifiers import PlateKind, normalise_plate
 
@@ -72,10 +72,13 @@ class IngestPassages:
                 first.setdefault(data["event_id"], data)
             fresh = list(first.values())
             ensure_partitions(database().engine, [d["captured_at"] for d in fresh])
-            created = daos.claim_passage_keys(db_session, self.site_id, fresh)
-            stored = daos.stored_passages(db_session, self.site_id, first.keys() - created)
-            new_rows = self._build_rows(db_session, [d for d in fresh if d["event_id"] in created])
-            daos.insert_passages(db_session, new_rows)
+            if daos.claims_with_insert(db_session, len(fresh)):
+                # few rows (the single POST): the one write claims the keys and stores the rows together,
+                # so it is atomic alone and runs in autocommit, without BEGIN and COMMIT round trips
+                with autocommit_session() as quick_session:
+                    created, new_rows, stored = self._store(quick_session, first, fresh, one_statement=True)
+            else:
+                created, new_rows, stored = self._store(db_session, first, fresh, one_statement=False)
             rows_by_event = {row["event_id"]: row for row in new_rows} | stored
             for result, data in valid:
                 row = rows_by_event.get(data["event_id"])
@@ -91,6 +94,22 @@ class IngestPassages:
             counts[result.status] = counts.get(result.status, 0) + 1
         logger.info("passages ingested", extra={"site_id": self.site_id, "results": counts})
         return results
+
+    def _store(
+        self, db_session: Any, first: dict[str, dict[str, Any]], fresh: list[dict[str, Any]], one_statement: bool
+    ) -> tuple[set[str], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Claim the keys and store the new rows: (created event_ids, their rows, stored rows of the others)."""
+        if one_statement:
+            # enrich every candidate, then claim and store in one statement
+            candidates = self._build_rows(db_session, fresh)
+            created = daos.claim_and_insert_passages(db_session, self.site_id, candidates)
+            new_rows = [row for row in candidates if row["event_id"] in created]
+        else:
+            created = daos.claim_passage_keys(db_session, self.site_id, fresh)
+            new_rows = self._build_rows(db_session, [d for d in fresh if d["event_id"] in created])
+            daos.insert_passages(db_session, new_rows)
+        stored = daos.stored_passages(db_session, self.site_id, first.keys() - created)
+        return created, new_rows, stored
 
     def _parse(
         self, index: int, raw: Any, gates: set[str], ledger_months: int
@@ -136,8 +155,7 @@ class IngestPassages:
             plate = normalise_plate(data["plate"])
             plates[data["event_id"]] = plate
         pairs = [(p.normalised, d["plate_colour"]) for d, p in ((d, plates[d["event_id"]]) for d in items) if p.valid]
-        facts = daos.vehicle_facts(db_session, pairs)
-        entries = daos.vehicle_entries(db_session, pairs)
+        facts, entries = daos.vehicle_registry(db_session, pairs)
         rows = []
         for data in items:
             plate = plates[data["event_id"]]
