@@ -248,6 +248,21 @@ def rule_applies(rule: Mapping[str, Any], day: date, alert_level: str | None) ->
     return True
 
 
+def rule_may_apply(rule: Mapping[str, Any], site: Mapping[str, Any], days: Sequence[date]) -> bool:
+    """Whether a rule can bind a site on any of these days (its dates, season and site conditions), so a
+    month's violation search reads only the passages some rule could catch."""
+    if rule.get("dev_zone_listed_only") and not site.get("dev_zone_listed"):
+        return False
+    if rule.get("industries") and site.get("industry") not in rule["industries"]:
+        return False
+    return any(
+        day >= rule["effective_from"]
+        and not (rule.get("effective_to") and day > rule["effective_to"])
+        and in_season(day, rule.get("season_from"), rule.get("season_to"))
+        for day in days
+    )
+
+
 def breaks_rule(rule: Mapping[str, Any], passage: Mapping[str, Any], site: Mapping[str, Any]) -> bool:
     """Whether a passage at a site is one the rule forbids (the rule is known to be in force)."""
     if rule.get("directions") and passage.get("direction") not in rule["directions"]:

@@ -51,6 +51,14 @@ def month_bounds(month: str, tz: str = CITY_TIMEZONE) -> tuple[datetime, datetim
     return day_bounds(first, tz)[0], day_bounds(next_first, tz)[0]
 
 
+def month_days(month: str) -> list[date]:
+    """Every calendar day of a month such as '2026-02', first to last."""
+    year, mon = parse_month(month)
+    first = date(year, mon, 1)
+    count = (date(year + (mon == 12), mon % 12 + 1, 1) - first).days
+    return [first + timedelta(days=offset) for offset in range(count)]
+
+
 def end_of_day_deadline(day: date, tz: str = CITY_TIMEZONE) -> datetime:
     """A deadline 'by <day>' ends at the city's midnight after that day, in UTC."""
     return day_bounds(day, tz)[1]

@@ -13,11 +13,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gatecontrol.models import Alert, Passage, ResponseRule, Site
-from gatecontrol.rules import area_covers, breaks_rule, level_rank, rule_applies
+from gatecontrol.rules import area_covers, breaks_rule, level_rank, rule_applies, rule_may_apply
 from shared.auth import Principal, Role
 from shared.db import session, unit_of_work
 from shared.errors import Conflict, Forbidden
-from shared.timeutil import local_date, month_bounds
+from shared.timeutil import local_date, month_bounds, month_days
 
 ALERT_CONTENT = ("level", "area", "starts_at", "ends_at", "authority")
 RULE_FIELDS = (
@@ -143,30 +143,36 @@ def find_violations(
     sites = list(db_session.scalars(site_query))
     if strict and site_ids and len(sites) != len(set(site_ids)):
         raise Forbidden("some of these sites are not yours or do not exist")
-    rules = [r for r in db_session.scalars(select(ResponseRule)) if r.effective_from < end.date()]
+    all_rules = list(db_session.scalars(select(ResponseRule)))
     alerts = list_alerts(start, end)
+    days = month_days(month)
     for site in sites:
+        site_facts = _as_dict(site, SITE_FIELDS)
         site_alerts = [a for a in alerts if area_covers(a.area, site.district_code)]
         windows = [(a.starts_at, a.ends_at) for a in site_alerts]
-        seasonal = [r for r in rules if r.min_level is None]
-        if not windows and not seasonal:
+        # only rules that can bind this site this month; an alert rule needs an alert over the site
+        rules = [
+            r
+            for r in all_rules
+            if rule_may_apply(_as_dict(r, RULE_FIELDS), site_facts, days) and (windows or r.min_level is None)
+        ]
+        if not rules:
             continue
         query = select(Passage).where(
             Passage.site_id == site.site_id, Passage.captured_at >= start, Passage.captured_at < end
         )
-        if not seasonal:
+        if all(r.min_level is not None for r in rules):
             query = query.where(or_(*(and_(Passage.captured_at >= s, Passage.captured_at < e) for s, e in windows)))
-        site_facts = _as_dict(site, SITE_FIELDS)
+        rule_facts = [(rule, _as_dict(rule, RULE_FIELDS)) for rule in rules]
         for passage in db_session.scalars(query.order_by(Passage.captured_at, Passage.event_id)):
             # an alert is in force from its start (inclusive) to its end (exclusive)
             active = [a for a in site_alerts if a.starts_at <= passage.captured_at < a.ends_at]
             worst = max(active, key=lambda a: level_rank(a.level), default=None)
             day = local_date(passage.captured_at)
             facts = _as_dict(passage, PASSAGE_FIELDS)
-            for rule in rules:
-                rule_facts = _as_dict(rule, RULE_FIELDS)
-                if rule_applies(rule_facts, day, worst.level if worst else None) and breaks_rule(
-                    rule_facts, facts, site_facts
+            for rule, facts_of_rule in rule_facts:
+                if rule_applies(facts_of_rule, day, worst.level if worst else None) and breaks_rule(
+                    facts_of_rule, facts, site_facts
                 ):
                     yield Violation(passage, rule, worst if rule.min_level else None)
                     break  # one finding per passage: the first rule it breaks

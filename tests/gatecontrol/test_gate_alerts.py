@@ -182,3 +182,22 @@ def test_a_bad_response_rule_is_422_naming_the_field(env_client, change, field):
     response = env_client.post("/api/v1/response-rules", json=body)
     assert response.status_code == 422
     assert field in {e["field"] for e in response.get_json()["errors"]}
+
+
+def test_a_month_search_skips_rules_that_cannot_bind_the_site():
+    from datetime import date
+
+    from gatecontrol.rules import rule_may_apply
+    from shared.timeutil import month_days
+
+    dev_zone_season = {
+        "effective_from": date(2024, 10, 1), "effective_to": date(2025, 3, 31),
+        "season_from": "10-01", "season_to": "03-31", "dev_zone_listed_only": True, "industries": [],
+    }  # fmt: skip
+    listed, unlisted = {"dev_zone_listed": True, "industry": "steel"}, {"dev_zone_listed": False, "industry": "steel"}
+    assert rule_may_apply(dev_zone_season, listed, month_days("2025-03"))
+    assert not rule_may_apply(dev_zone_season, unlisted, month_days("2025-03")), "only listed plants"
+    assert not rule_may_apply(dev_zone_season, listed, month_days("2025-04")), "after the rule's end"
+    assert not rule_may_apply(dev_zone_season, listed, month_days("2024-09")), "before the season and the rule"
+    cement_only = {"effective_from": date(2020, 1, 1), "industries": ["cement"]}
+    assert not rule_may_apply(cement_only, listed, month_days("2025-03"))

@@ -37,3 +37,10 @@ def test_naive_times_are_refused_and_offsets_converted():
     with pytest.raises(ValueError, match="offset"):
         to_utc(datetime(2026, 10, 1, 8))
     assert to_utc(datetime(2026, 10, 1, 8, tzinfo=CST)) == datetime(2026, 10, 1, 0, tzinfo=UTC)
+
+
+def test_month_days_knows_leap_februaries_and_december():
+    from shared.timeutil import month_days
+
+    assert [len(month_days(m)) for m in ("2024-02", "2025-02", "2026-12")] == [29, 28, 31]
+    assert month_days("2026-12")[-1] == date(2026, 12, 31)
