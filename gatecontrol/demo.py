@@ -49,7 +49,7 @@ def seed() -> str:
     rng = random.Random(20261125)
     last_week = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=6)
     created = 0
-    for label, first_day, days in (("2025-12", DECEMBER_2025, 31), (f"{last_week:%Y%m%d}", last_week, 7)):
+    for label, first_day, days in (("2025-12", DECEMBER_2025, 31), (f"{last_week:%Y%m%d}", last_week, 6)):
         for site_id in SITES:
             items = [_passage(rng, f"demo-{label}-{site_id}-{n}", first_day, days) for n in range(240)]
             results = IngestPassages(site_id, items, now=utcnow()).run()
