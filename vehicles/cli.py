@@ -93,6 +93,25 @@ def reference_command() -> None:
     click.echo(f"reference data: {counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged")
 
 
+@cli.command("list-rules")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the day to judge (default: today in the city)")
+def list_rules_command(as_of: object) -> None:
+    """Run the blacklist rules (not repaired in time, ≥10 % of a fleet over-emitting); safe to run again."""
+    from shared.db import utcnow
+    from shared.timeutil import local_date
+    from vehicles import create_app
+    from vehicles.commands.emission_tests import RunListRules
+
+    day = as_of.date() if as_of is not None else local_date(utcnow())  # type: ignore[attr-defined]
+    app = create_app()
+    with app.app_context():
+        report = RunListRules(day).run()
+    for made in report.made:
+        click.echo(f"{made['entry_id']} {made['reason_code']} {made['subject_key']}: {made['rule']}")
+    click.echo(f"list rules as of {day}: {len(report.made)} entries made")
+
+
 def register_cli(app: Flask) -> None:
     """Hang the same commands on the app (flask --app vehicles ...)."""
     app.cli.add_command(cli)

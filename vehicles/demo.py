@@ -142,8 +142,11 @@ def seed() -> str:
             totals[key] += getattr(result, key)
     upgrades = _upgrades()
     count = session().scalar(select(func.count()).select_from(Vehicle))
+    from vehicles.demo_lists import seed_lists
+
+    lists = seed_lists()
     return (f"{count} vehicles ({totals['inserted']} added, {totals['updated']} updated, "
-            f"{totals['unchanged']} already there, {totals['invalid']} refused), {upgrades} stage upgrades")
+            f"{totals['unchanged']} already there, {totals['invalid']} refused), {upgrades} stage upgrades, {lists}")
 
 
 def _upgrades() -> int:

@@ -60,3 +60,27 @@ def register(client: Any, body: dict[str, Any]) -> dict[str, Any]:
 def change_status(client: Any, body: dict[str, Any], status: str, day: str, reason: str = "test") -> Any:
     """POST a status change."""
     return client.post(path(body) + "/status", json={"status": status, "effective_date": day, "reason": reason})
+
+
+def list_entry(serial: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A blacklist entry for plate(serial) (yellow): over-emission at a roadside check, from 2026-01-01, open-ended."""
+    body: dict[str, Any] = {
+        "subject_type": "vehicle",
+        "plate": plate(serial),
+        "plate_colour": "yellow",
+        "list_kind": "blacklist",
+        "reason_code": "roadside_over_emission",
+        "evidence": [f"路检-2026-{serial:04d}"],
+        "authority": "临汾市生态环境局",
+        "issued_by": "张三",
+        "effective_from": "2026-01-01",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def add_entry(client: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a list entry and return it (asserting it was created)."""
+    response = client.post("/api/v1/list-entries", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()

@@ -8,10 +8,13 @@ from flask_smorest import Blueprint
 def blueprints() -> list[Blueprint]:
     """Every blueprint the service serves, in documentation order."""
     from vehicles.api.changes import blp as changes
+    from vehicles.api.checks import blp as checks
+    from vehicles.api.emission_tests import blp as emission_tests
     from vehicles.api.imports import blp as imports
+    from vehicles.api.lists import blp as lists
     from vehicles.api.nev import blp as nev
     from vehicles.api.phaseout import blp as phaseout
     from vehicles.api.policy_rules import blp as policy_rules
     from vehicles.api.vehicles import blp as vehicles
 
-    return [vehicles, imports, changes, phaseout, nev, policy_rules]
+    return [vehicles, imports, changes, phaseout, nev, policy_rules, lists, checks, emission_tests]

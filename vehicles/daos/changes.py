@@ -67,9 +67,14 @@ RECORD_FIELDS = (
 )  # fmt: skip
 
 
-def vehicle_record(vehicle: Vehicle | dict[str, Any]) -> dict[str, Any]:
-    """The whole vehicle as the change feed carries it (contract §3); a person owner's id never leaves."""
-    get = vehicle.get if isinstance(vehicle, dict) else lambda name: getattr(vehicle, name)
+def vehicle_record(vehicle: Vehicle | dict[str, Any] | Any) -> dict[str, Any]:
+    """The whole vehicle as the change feed carries it (contract §3); a person owner's id never leaves.
+
+    Takes a model, a dict, or a Core row (read-only paths such as the police check fetch rows: cheaper).
+    """
+    if hasattr(vehicle, "_mapping"):
+        vehicle = vehicle._mapping
+    get = vehicle.get if hasattr(vehicle, "get") else lambda name: getattr(vehicle, name)
     record: dict[str, Any] = {}
     for name in RECORD_FIELDS:
         value = get(name)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from shared.policy import PolicyRuleMixin
 from vehicles.models.base import Base
 from vehicles.models.changes import ChangeLog
+from vehicles.models.emission_tests import EmissionTest
 from vehicles.models.imports import ImportJob, ImportRowError
+from vehicles.models.lists import CheckLog, ListEntry, ListEntryEvent
 from vehicles.models.plans import PhaseoutPlan, StageInferenceRule
 from vehicles.models.registry import Vehicle, VehicleEvent
 
@@ -17,8 +19,12 @@ class PolicyRule(PolicyRuleMixin, Base):
 __all__ = [
     "Base",
     "ChangeLog",
+    "CheckLog",
+    "EmissionTest",
     "ImportJob",
     "ImportRowError",
+    "ListEntry",
+    "ListEntryEvent",
     "PhaseoutPlan",
     "PolicyRule",
     "StageInferenceRule",

@@ -1,0 +1,72 @@
+"""/api/v1/checks: police look up plates (one, or up to 1,000 in order); every check is logged for audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.api import ProblemSchema
+from shared.auth import Role, current_principal, require_role
+from shared.db import session
+from shared.pagination import page_schema
+from vehicles.commands.checks import CheckPlates
+from vehicles.daos.checks import search_log
+from vehicles.schemas.checks import (
+    BulkCheckAnswerSchema,
+    BulkCheckInSchema,
+    CheckAnswerSchema,
+    CheckInSchema,
+    CheckLogQuerySchema,
+    CheckLogSchema,
+)
+
+blp = Blueprint("checks", __name__, url_prefix="/api/v1/checks", description="Police checks of plates")
+
+CHECKERS = (Role.POLICE, Role.ENVIRONMENT, Role.SERVICE)
+
+
+def _run(items: list[Any], bulk: bool) -> list[dict[str, Any]]:
+    principal = current_principal()
+    return CheckPlates(items, principal.name, principal.role.value, bulk=bulk).run()
+
+
+@blp.route("")
+class Checks(MethodView):
+    """One plate: GET for a quick look-up (?plate=&plate_colour=), POST with a JSON body; both are logged."""
+
+    @blp.arguments(CheckInSchema, location="query")
+    @blp.response(200, CheckAnswerSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="empty or impossible plate, unknown colour")
+    @require_role(*CHECKERS)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Is this plate blacklisted, banned in the city now (and why)? Likely plates when there is no exact hit."""
+        return _run([query], bulk=False)[0]
+
+    @blp.arguments(CheckInSchema)
+    @blp.response(200, CheckAnswerSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="empty or impossible plate, unknown colour")
+    @require_role(*CHECKERS)
+    def post(self, query: dict[str, Any]) -> Any:
+        """The same check with the plate in a JSON body (camera text with any characters)."""
+        return _run([query], bulk=False)[0]
+
+
+@blp.route("/bulk", methods=["POST"])
+@blp.arguments(BulkCheckInSchema)
+@blp.response(200, BulkCheckAnswerSchema)
+@blp.alt_response(413, schema=ProblemSchema, description="more than 1,000 items (the body names the limit)")
+@require_role(*CHECKERS)
+def check_bulk(body: dict[str, Any]) -> Any:
+    """Up to 1,000 plates in one call, answered in order; a bad item is reported inline."""
+    return {"items": _run(body["items"], bulk=True)}
+
+
+@blp.route("/log")
+@blp.arguments(CheckLogQuerySchema, location="query")
+@blp.response(200, page_schema(CheckLogSchema, "CheckLogPage"))
+@require_role(Role.ENVIRONMENT)
+def check_log(args: dict[str, Any]) -> Any:
+    """The audit log of checks: who asked what, when, and what they were told."""
+    return search_log(session(), args, args.pop("limit"), args.pop("cursor"))
