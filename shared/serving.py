@@ -6,6 +6,7 @@ import importlib
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,9 @@ from shared.config import Settings
 from shared.logs import configure_logging
 
 
-class _ServiceApplication(BaseApplication):  # type: ignore[misc]
-    def __init__(self, service: str, options: dict[str, Any]) -> None:
-        self.service = service
+class _FlaskApplication(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.app_factory = app_factory
         self.options = options
         super().__init__()
 
@@ -26,7 +27,22 @@ class _ServiceApplication(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return importlib.import_module(self.service).create_app()
+        return self.app_factory()
+
+
+def run_gunicorn(name: str, app_factory: Callable[[], Any], host: str, port: int, workers: int, **extra: Any) -> None:
+    """Serve the app `app_factory` builds with `workers` sync workers until stopped (the services and the console)."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "proc_name": f"lantian-{name}",
+        "accesslog": None,  # lantian.access logs each request as JSON with its request id
+        **extra,
+    }
+    _FlaskApplication(app_factory, options).run()
 
 
 def _child_exit(server: Any, worker: Any) -> None:
@@ -50,17 +66,8 @@ def serve_service(service: str, settings: Settings, host: str, port: int, worker
 def _run(service: str, host: str, port: int, workers: int) -> None:
     settings = Settings.from_env(service)
     configure_logging(service, settings.log_level)
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "sync",
-        "timeout": 60,
-        "graceful_timeout": 20,
-        "proc_name": f"lantian-{service}",
-        "child_exit": _child_exit,
-        "accesslog": None,  # lantian.access logs each request as JSON with its request id
-    }
-    _ServiceApplication(service, options).run()
+    module = importlib.import_module(service)
+    run_gunicorn(service, module.create_app, host, port, workers, child_exit=_child_exit)
 
 
 if __name__ == "__main__":
