@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from railshift.commands.seed import seed_targets
 from railshift.models import Declaration, DeclarationLine, Enterprise, Transition
-from railshift.rules import city_code_of, months_between
+from railshift.rules import city_code_of
 from shared.db import unit_of_work
 from shared.identifiers import uscc_check_character
+from shared.timeutil import months_between
 
 YEAR = "2025"
 # (name, industry, district, urban fringe, siding, annual bulk tonnes, ultra-low status, rail share around)

@@ -66,29 +66,10 @@ def check_editable(status: str) -> None:
 # ---- months -------------------------------------------------------------------------------------------
 
 
-def month_range(month: str) -> tuple[date, date]:
-    """First and last calendar day of 'YYYY-MM'."""
-    year, mon = parse_month(month)
-    first = date(year, mon, 1)
-    following = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, date.fromordinal(following.toordinal() - 1)
-
-
 def is_future_month(month: str, today: date) -> bool:
     """Whether 'YYYY-MM' lies after the month containing `today` (the city's calendar)."""
     year, mon = parse_month(month)
     return (year, mon) > (today.year, today.month)
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Every 'YYYY-MM' from `first` to `last`, inclusive."""
-    year, mon = parse_month(first)
-    end = parse_month(last)
-    out = []
-    while (year, mon) <= end:
-        out.append(f"{year:04d}-{mon:02d}")
-        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
-    return out
 
 
 def city_code_of(district_code: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
@@ -61,19 +61,6 @@ def jurisdictions() -> dict[str, str]:
     """City division code -> the jurisdiction name its plans' policy rules use (reports/jurisdictions.yaml)."""
     text = resources.files("reports").joinpath("jurisdictions.yaml").read_text(encoding="utf-8")
     return {str(code): str(name) for code, name in yaml.safe_load(text)["cities"].items()}
-
-
-def month_last_day(month: str) -> date:
-    """The last calendar day of 'YYYY-MM'."""
-    year, mon = parse_month(month)
-    first_next = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first_next - timedelta(days=1)
-
-
-def previous_month(month: str) -> str:
-    """The month before 'YYYY-MM'."""
-    year, mon = parse_month(month)
-    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
 
 
 def share(numerator: Any, denominator: Any) -> float | None:

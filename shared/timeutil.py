@@ -59,6 +59,29 @@ def month_days(month: str) -> list[date]:
     return [first + timedelta(days=offset) for offset in range(count)]
 
 
+def month_range(month: str) -> tuple[date, date]:
+    """First and last calendar day of 'YYYY-MM'."""
+    days = month_days(month)
+    return days[0], days[-1]
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every 'YYYY-MM' from `first` to `last`, inclusive (empty when `last` comes first)."""
+    year, mon = parse_month(first)
+    end = parse_month(last)
+    months = []
+    while (year, mon) <= end:
+        months.append(f"{year:04d}-{mon:02d}")
+        year, mon = year + (mon == 12), mon % 12 + 1
+    return months
+
+
+def previous_month(month: str) -> str:
+    """The month before 'YYYY-MM'."""
+    year, mon = parse_month(month)
+    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+
+
 def end_of_day_deadline(day: date, tz: str = CITY_TIMEZONE) -> datetime:
     """A deadline 'by <day>' ends at the city's midnight after that day, in UTC."""
     return day_bounds(day, tz)[1]

@@ -18,8 +18,6 @@ from railshift.rules import (
     RatioSpec,
     Totals,
     judge,
-    month_range,
-    months_between,
     percent,
     period_overlaps,
     ratio_parts,
@@ -29,6 +27,7 @@ from railshift.rules import (
 )
 from shared.auth import Principal
 from shared.db import session, utcnow
+from shared.timeutil import month_range, months_between
 
 ENTERPRISE_KINDS = frozenset({"share", "siding_obligation"})
 CITY_KINDS = frozenset({"city_share", "city_siding_connection"})

@@ -8,11 +8,12 @@ from typing import Any
 
 from railshift.daos import declaration_or_404, parameters_in_force
 from railshift.models import Declaration
-from railshift.rules import declared_road_tonnes, month_range, reconcile, sum_lines
+from railshift.rules import declared_road_tonnes, reconcile, sum_lines
 from railshift.terms import ReconciliationStatus
 from shared.client import service_client
 from shared.db import unit_of_work, utcnow
 from shared.errors import LantianError
+from shared.timeutil import month_range
 
 logger = logging.getLogger(__name__)
 GATECONTROL = "gatecontrol"

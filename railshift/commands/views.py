@@ -22,9 +22,10 @@ from railshift.commands.ratios import (
     ytd_months,
 )
 from railshift.models import Declaration, DeclarationLine, Enterprise
-from railshift.rules import RatioSpec, judge, months_between, percent
+from railshift.rules import RatioSpec, judge, percent
 from shared.db import session, utcnow
 from shared.errors import ValidationFailed
+from shared.timeutil import months_between
 
 
 def _check_ratio(ctx: Context, ratio: str) -> None:

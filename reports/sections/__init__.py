@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 from flask import current_app, g
 
 from reports.content import Section, SectionStatus, Source, Target, UnavailableCause
-from reports.rules import CITY, jurisdictions, month_last_day, previous_month
+from reports.rules import CITY, jurisdictions
 from shared.client import service_client
 from shared.db import utcnow
 from shared.errors import UpstreamError, UpstreamUnavailable
-from shared.timeutil import month_bounds
+from shared.timeutil import month_bounds, month_range, previous_month
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,7 +61,7 @@ class ReportContext:
 
     @property
     def last_day(self) -> date:
-        return month_last_day(self.month)
+        return month_range(self.month)[1]
 
     @property
     def previous(self) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Table, Target
-from reports.rules import month_last_day, share, with_totals
+from reports.rules import share, with_totals
 from reports.sections import ReportContext, SectionSpec
+from shared.timeutil import month_range
 
 SERVICE = "vehicles"
 
@@ -22,7 +23,7 @@ def _fraction(percent: Any) -> float | None:
 
 
 def _shares(ctx: ReportContext, month: str) -> dict[str, Any]:
-    last = month_last_day(month)
+    last = month_range(month)[1]
     params = {"jurisdiction": ctx.jurisdiction, "as_of": last.isoformat(), "from": f"{month}-01"}
     params.update(to=last.isoformat(), **ctx.district_param)
     return ctx.get(SERVICE, "/api/v1/nev/shares", params)

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Table, Target
-from reports.rules import CITY, month_last_day, share, with_totals
+from reports.rules import CITY, share, with_totals
 from reports.sections import ReportContext, SectionSpec, cited_rules, parallel
+from shared.timeutil import month_range
 
 SERVICE = "vehicles"
 OVERDUE_LISTED = 200  # the overdue list shows this many plates; the count above it is always complete
@@ -119,7 +120,7 @@ def build(ctx: ReportContext, section: Section) -> None:
         for p in ctx.get(SERVICE, "/api/v1/phaseout/plans")
         if p["jurisdiction"] == ctx.jurisdiction and date.fromisoformat(p["baseline_date"]) <= ctx.last_day
     ]
-    previous_end = month_last_day(ctx.previous)
+    previous_end = month_range(ctx.previous)[1]
     rows, current, district_tables = [], [], []
     asks = [(plan, day) for plan in plans for day in (ctx.last_day, previous_end)]
     answers = parallel(lambda ask: _progress(ctx, *ask), asks)  # vehicles counts each plan-day in one query

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from reports.content import Column, ColumnFormat
-from reports.rules import previous_month, share, totals_row, validate_area, validate_month
+from reports.rules import share, totals_row, validate_area, validate_month
 from reports.sections.gates import alert_days, covers, stage_group
 from shared.errors import ValidationFailed
 
@@ -34,11 +34,6 @@ def test_areas_are_the_city_or_its_districts():
         with pytest.raises(ValidationFailed) as raised:
             validate_area(bad, "141000")
         assert raised.value.errors[0]["field"] == "area"
-
-
-def test_previous_month_crosses_the_year():
-    assert previous_month("2026-01") == "2025-12"
-    assert previous_month("2026-10") == "2026-09"
 
 
 def test_totals_sum_the_parts_and_recompute_shares_from_summed_parts():

@@ -44,3 +44,13 @@ def test_month_days_knows_leap_februaries_and_december():
 
     assert [len(month_days(m)) for m in ("2024-02", "2025-02", "2026-12")] == [29, 28, 31]
     assert month_days("2026-12")[-1] == date(2026, 12, 31)
+
+
+def test_month_arithmetic_crosses_the_year():
+    from shared.timeutil import month_range, months_between, previous_month
+
+    assert previous_month("2026-01") == "2025-12"
+    assert previous_month("2026-10") == "2026-09"
+    assert months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert months_between("2026-02", "2025-11") == []
+    assert month_range("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
