@@ -16,12 +16,14 @@ from gatecontrol.schemas import (
     KeyRequestSchema,
     KeySchema,
     RevokeKeySchema,
+    SiteQuerySchema,
     SiteSchema,
 )
 from shared.api import ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import ValidationFailed
+from shared.pagination import page_schema
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1/sites", description="Sites, gates, cameras and gate keys")
 WRITERS = (Role.ENVIRONMENT,)
@@ -36,6 +38,15 @@ def _check_ids(**ids: str) -> None:
                 f"{name} {value!r} is not valid",
                 errors=[{"field": name, "in": "path", "reason": "1-32 letters, digits, _ - ."}],
             )
+
+
+@blp.route("")
+@blp.arguments(SiteQuerySchema(), location="query")
+@blp.response(200, page_schema(SiteSchema, "SitePage"))
+@require_role(*READERS)
+def list_sites(args: dict[str, Any]) -> Any:
+    """Sites by area (district or city), credit code, industry and key-user flag, in id order (keyset pages)."""
+    return sites.list_sites(args, current_principal())
 
 
 @blp.route("/<site_id>")

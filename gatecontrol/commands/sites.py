@@ -16,6 +16,7 @@ from gatecontrol.models import Camera, Gate, GateHeartbeat, GateKey, Site
 from shared.auth import Principal, Role, TokenRevoked, Unauthorized
 from shared.db import session, unit_of_work, utcnow
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.pagination import Page, keyset_page
 
 KEY_PREFIX = "lgk_"  # lantian gate key: never mistaken for a JWT, easy to spot in a leaked config file
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lantian"'}
@@ -81,6 +82,22 @@ def list_gates(site_id: str, principal: Principal) -> list[dict[str, Any]]:
     last = daos.last_events(db_session, site_id, utcnow() - timedelta(days=7))
     columns = [c.key for c in Gate.__table__.columns]
     return [{**{c: getattr(g, c) for c in columns}, **gate_status(g, last.get(g.gate_id))} for g in gates]
+
+
+def list_sites(args: dict[str, Any], principal: Principal) -> Page[Any]:
+    """Sites in id order, filtered by area (a district, or a city's districts), credit code, industry and
+    key-user flag; an enterprise sees only its own."""
+    query = select(Site)
+    if principal.role == Role.ENTERPRISE:
+        query = query.where(Site.uscc == principal.uscc)
+    if args.get("area"):
+        area = args["area"]  # a province (xx0000) or city (xxxx00) code covers the districts under it
+        prefix = area[:2] if area.endswith("0000") else area[:4] if area.endswith("00") else area
+        query = query.where(Site.district_code.startswith(prefix))
+    for name in ("uscc", "industry", "key_user"):
+        if args.get(name) is not None:
+            query = query.where(getattr(Site, name) == args[name])
+    return keyset_page(session(), query, [Site.site_id], args["limit"], args.get("cursor"))
 
 
 def authorise_site(principal: Principal, site: Site) -> None:

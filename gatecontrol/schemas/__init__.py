@@ -27,6 +27,7 @@ from gatecontrol.schemas.sites import (
     KeyRequestSchema,
     KeySchema,
     RevokeKeySchema,
+    SiteQuerySchema,
     SiteSchema,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "FLAGS", "ID", "SITE_ID", "AlertSchema", "AuditQuerySchema", "BatchItemResultSchema", "BatchResultSchema",
     "CameraSchema", "CompletenessQuerySchema", "ExportQuerySchema", "GateSchema", "HeartbeatSchema",
     "KeyInfoSchema", "KeyRequestSchema", "KeySchema", "LedgerQuerySchema", "PassageBatchSchema",
-    "PassageOutSchema", "PassageSchema", "ResponseRuleSchema", "RevokeKeySchema", "SiteSchema", "SummaryQuerySchema",
+    "PassageOutSchema", "PassageSchema", "ResponseRuleSchema", "RevokeKeySchema",
+    "SiteQuerySchema", "SiteSchema", "SummaryQuerySchema",
     "TripsQuerySchema", "ViolationQuerySchema", "fast_load",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from gatecontrol.schemas.common import ID, check_division, check_uscc
+from shared.pagination import PageArgsSchema
 
 
 class SiteSchema(Schema):
@@ -91,3 +92,12 @@ class RevokeKeySchema(Schema):
 
 class HeartbeatSchema(Schema):
     sent_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class SiteQuerySchema(PageArgsSchema):
+    """Filters of the site list; `area` is a district code or a city code (all its districts)."""
+
+    area = fields.String(validate=check_division, metadata={"description": "district or city code (GB/T 2260)"})
+    uscc = fields.String(validate=check_uscc)
+    industry = fields.String(validate=validate.Length(min=1, max=40))
+    key_user = fields.Boolean()

@@ -131,3 +131,23 @@ def test_with_caching_on_a_new_gate_is_accepted_at_once_and_a_revoked_key_within
     finally:
         cached.extensions["lantian.db"].dispose()
         cached.extensions["lantian.auth_db"].dispose()
+
+
+def test_site_list_filters_by_area_and_pages_and_an_enterprise_sees_only_its_own(env_client, as_role):
+    other = "91141000MA0KX12351"
+    env_client.put("/api/v1/sites/A1", json=site_body())  # Yaodu 141002, Linfen
+    env_client.put("/api/v1/sites/A2", json=site_body(district_code="141081", industry="cement"))  # Houma, Linfen
+    env_client.put("/api/v1/sites/B1", json=site_body(uscc=other, district_code="140105"))  # Taiyuan
+    ids = lambda response: [s["site_id"] for s in response.get_json()["items"]]  # noqa: E731
+
+    assert ids(env_client.get("/api/v1/sites?area=141000")) == ["A1", "A2"], "a city code covers its districts"
+    assert ids(env_client.get("/api/v1/sites?area=141081")) == ["A2"]
+    assert ids(env_client.get("/api/v1/sites?area=140000")) == ["A1", "A2", "B1"], "a province code covers all"
+    assert ids(env_client.get("/api/v1/sites?industry=cement")) == ["A2"]
+    first = env_client.get("/api/v1/sites?limit=2").get_json()
+    rest = env_client.get(f"/api/v1/sites?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [s["site_id"] for s in first["items"] + rest["items"]] == ["A1", "A2", "B1"]
+    assert rest["next_cursor"] is None
+    assert ids(as_role("enterprise", uscc=other).get("/api/v1/sites")) == ["B1"]
+    bad = env_client.get("/api/v1/sites?area=999999")
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "area"
