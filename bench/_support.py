@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,13 +231,21 @@ def _run_wrk(url: str, connections: int, duration: float, headers: Mapping[str, 
 
 
 async def _run_python(url: str, connections: int, duration: float, headers: Mapping[str, str]) -> LoadResult:
-    """A bounded closed-loop client: each of `connections` tasks sends one request at a time."""
+    """A bounded closed-loop GET client: each of `connections` tasks sends one request at a time."""
     parts = urlsplit(url)
     host, port = parts.hostname or LOOPBACK, parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return await closed_loop(host, port, lambda: raw, connections, duration)
+
+
+async def closed_loop(
+    host: str, port: int, request_bytes: Callable[[], bytes], connections: int, duration: float
+) -> LoadResult:
+    """`connections` tasks each send one raw HTTP/1.1 request at a time (a new connection each, as gunicorn's
+    sync workers close every response) until `duration` has passed; `request_bytes` may vary each request."""
     latencies: list[float] = []
     failures = 0
     deadline = time.perf_counter() + duration
@@ -245,9 +253,9 @@ async def _run_python(url: str, connections: int, duration: float, headers: Mapp
     async def one() -> bool:
         reader, writer = await asyncio.open_connection(host, port)
         try:
-            writer.write(raw)
+            writer.write(request_bytes())
             status = await reader.readline()
-            await reader.read()  # the body, up to the close (gunicorn sync workers close every response)
+            await reader.read()  # the body, up to the close
         finally:
             writer.close()
         return status[9:10] == b"2"

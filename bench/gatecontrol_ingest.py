@@ -35,7 +35,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _support import LOOPBACK, REPO_ROOT, LoadResult, Server, free_port, http_request, run_load, throwaway_databases
+from _support import (
+    LOOPBACK,
+    REPO_ROOT,
+    LoadResult,
+    Server,
+    closed_loop,
+    free_port,
+    http_request,
+    run_load,
+    throwaway_databases,
+)
 
 from shared.auth import encode_token
 
@@ -163,16 +173,13 @@ def post_batches(base: str, key: str, items: list[dict[str, Any]], clients: int)
 
 
 async def _post_load(url: str, key: str, connections: int, duration: float) -> LoadResult:
-    """A bounded closed-loop POST client like _support's GET client (new connection per request)."""
+    """The shared closed-loop client, POSTing a fresh passage (its own event_id) each request."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     host, port, path = parts.hostname or LOOPBACK, parts.port or 80, parts.path
     template = passages(1, "single")[0]
     counter = iter(range(10**9))
-    latencies: list[float] = []
-    failures = 0
-    deadline = time.perf_counter() + duration
 
     def request_bytes() -> bytes:
         body = json.dumps(
@@ -188,40 +195,7 @@ async def _post_load(url: str, key: str, connections: int, duration: float) -> L
         )
         return head.encode() + body
 
-    async def one() -> bool:
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            writer.write(request_bytes())
-            status = await reader.readline()
-            await reader.read()
-        finally:
-            writer.close()
-        return status[9:10] == b"2"
-
-    async def worker() -> None:
-        nonlocal failures
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                ok = await asyncio.wait_for(one(), timeout=10)
-            except (OSError, TimeoutError):
-                ok = False
-            if ok:
-                latencies.append(time.perf_counter() - started)
-            else:
-                failures += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(q: float) -> float:
-        return (
-            latencies[max(0, min(len(latencies) - 1, round(q / 100 * len(latencies)) - 1))] * 1000 if latencies else 0
-        )
-
-    return LoadResult(len(latencies), elapsed, failures, pct(50), pct(99))
+    return await closed_loop(host, port, request_bytes, connections, duration)
 
 
 def line(name: str, value: float, unit: str, baseline: float | None, ratio: float | None, goal: str) -> None:
