@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shared.config import DEV_SECRET_KEY, FRONTENDS, SERVICES, ConfigError, sqlite_url
+from shared.config import DEV_SECRET_KEY, FRONTENDS, SERVICES, ConfigError, check_secret_key, sqlite_url
 
 NAME = "console"
 PORT = FRONTENDS[NAME]
@@ -67,10 +67,7 @@ class ConsoleSettings:
 
     def check(self) -> None:
         """Refuse settings that would be unsafe in production."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
-            raise ConfigError("LANTIAN_SECRET_KEY must be set in production (LANTIAN_ENV=production)")
-        if len(self.secret_key) < 32:
-            raise ConfigError("LANTIAN_SECRET_KEY must be at least 32 characters")
+        check_secret_key(self.environment, self.secret_key)
         if self.lockout_failures < 1 or self.lockout_minutes < 1 or self.session_hours < 1:
             raise ConfigError("LANTIAN_CONSOLE_LOCKOUT_FAILURES, _LOCKOUT_MINUTES and _SESSION_HOURS must be >= 1")
 

@@ -58,6 +58,14 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{path.resolve()}"
 
 
+def check_secret_key(environment: str, secret_key: str) -> None:
+    """The token signing key: never the development key in production, and at least 32 characters."""
+    if environment == "production" and secret_key == DEV_SECRET_KEY:
+        raise ConfigError("LANTIAN_SECRET_KEY must be set in production (LANTIAN_ENV=production)")
+    if len(secret_key) < 32:
+        raise ConfigError("LANTIAN_SECRET_KEY must be at least 32 characters")
+
+
 @dataclass(frozen=True)
 class Settings:
     """One service's settings. Build with `Settings.from_env(service)`; tests build them directly."""
@@ -124,10 +132,7 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that would be unsafe in production."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
-            raise ConfigError("LANTIAN_SECRET_KEY must be set in production (LANTIAN_ENV=production)")
-        if len(self.secret_key) < 32:
-            raise ConfigError("LANTIAN_SECRET_KEY must be at least 32 characters")
+        check_secret_key(self.environment, self.secret_key)
 
     def ensure_var_dir(self) -> None:
         """Create the directory that holds the SQLite files and other local state."""
