@@ -82,14 +82,15 @@ def _write_errors(job_id: str, path: Path) -> None:
 
 @cli.command("reference")
 def reference_command() -> None:
-    """Re-sync the stage inference table and phase-out plans from the shipped YAML (safe to run again)."""
+    """Re-sync the stage inference table, phase-out plans and machinery zones from the shipped YAML (safe to run
+    again)."""
     from shared.db import unit_of_work
     from vehicles import create_app
-    from vehicles.reference import sync_reference
+    from vehicles.reference import seed_reference
 
     app = create_app()
     with app.app_context(), unit_of_work() as session:
-        counts = sync_reference(session)
+        counts = seed_reference(session)
     click.echo(f"reference data: {counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged")
 
 
@@ -110,6 +111,40 @@ def list_rules_command(as_of: object) -> None:
     for made in report.made:
         click.echo(f"{made['entry_id']} {made['reason_code']} {made['subject_key']}: {made['rule']}")
     click.echo(f"list rules as of {day}: {len(report.made)} entries made")
+
+
+machinery_cli = click.Group("machinery", help="Non-road mobile machinery (非道路移动机械).")
+cli.add_command(machinery_cli)
+
+
+@machinery_cli.command("coverage")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+@click.option("--area", default=None, help="a district, city or province division code (default: everything)")
+def machinery_coverage_command(year: int, area: str | None) -> None:
+    """Print the year's spot-check coverage per district against the ≥20 % emission-test target."""
+    from shared.db import session
+    from vehicles import create_app, parsing
+    from vehicles.commands.machinery import city_today
+    from vehicles.commands.machinery_reports import coverage_report
+
+    if area is not None:
+        try:
+            area = parsing.division(area)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--area") from exc
+    app = create_app()
+    with app.app_context():
+        report = coverage_report(session(), year, area, city_today())
+    target = report["target"]
+    click.echo(f"{year} to {report['as_of_day']}: target "
+               + (f">= {target['value']} ({target['source_document']} {target['source_item']})" if target else "none"))
+    click.echo(f"{'district':<10} {'machines':>8} {'tested':>7} {'share':>7} {'planned':>7}  met")
+    for row in [*report["by_district"], {**report, "district_code": "total"}]:
+        met = {True: "yes", False: "NO", None: "-"}[row["target_met"]]
+        click.echo(f"{row['district_code']:<10} {row['registered']:>8} {row['tested']:>7} {row['share'] or '-':>7} "
+                   f"{row['planned_count'] if row['planned_count'] is not None else '-':>7}  {met}")
+    click.echo(f"failures: {report['failures_total']} "
+               f"({sum(1 for f in report['failures'] if f['follow_up'] == 'open')} listed still open)")
 
 
 def register_cli(app: Flask) -> None:

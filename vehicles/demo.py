@@ -143,10 +143,13 @@ def seed() -> str:
     upgrades = _upgrades()
     count = session().scalar(select(func.count()).select_from(Vehicle))
     from vehicles.demo_lists import seed_lists
+    from vehicles.demo_machinery import seed_machinery
 
     lists = seed_lists()
+    machinery = seed_machinery()
     return (f"{count} vehicles ({totals['inserted']} added, {totals['updated']} updated, "
-            f"{totals['unchanged']} already there, {totals['invalid']} refused), {upgrades} stage upgrades, {lists}")
+            f"{totals['unchanged']} already there, {totals['invalid']} refused), {upgrades} stage upgrades, {lists}, "
+            f"{machinery}")
 
 
 def _upgrades() -> int:

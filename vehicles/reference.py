@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.vocab import EmissionStage, Fuel, VehicleClass
-from vehicles.models import PhaseoutPlan, StageInferenceRule
+from vehicles.machinery_terms import zone_rows
+from vehicles.models import LowEmissionZone, PhaseoutPlan, StageInferenceRule
 
 
 def _yaml(name: str) -> list[dict[str, Any]]:
@@ -61,6 +62,27 @@ def sync_reference(session: Session) -> dict[str, int]:
     return counts
 
 
+def sync_zones(session: Session) -> dict[str, int]:
+    """The machinery low-emission zones of vehicles/machinery_zones.yaml, synced like the tables above."""
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    existing = {z.zone_id: z for z in session.scalars(select(LowEmissionZone))}
+    for row in zone_rows():
+        _merge(session, LowEmissionZone, existing.get(row["zone_id"]), row, counts)
+    session.flush()
+    return counts
+
+
+def seed_reference(session: Session) -> dict[str, int]:
+    """Every reference table (what `lantian policy seed` and `lantian vehicles reference` load).
+
+    vehi_0002 calls sync_reference alone: the zone table only exists from vehi_0004 on.
+    """
+    counts = sync_reference(session)
+    for key, value in sync_zones(session).items():
+        counts[key] += value
+    return counts
+
+
 def _merge(session: Session, model: type, stored: Any, row: dict[str, Any], counts: dict[str, int]) -> None:
     if stored is None:
         session.add(model(**row))
@@ -71,5 +93,3 @@ def _merge(session: Session, model: type, stored: Any, row: dict[str, Any], coun
         setattr(stored, key, value)
     counts["updated" if changed else "unchanged"] += 1
 
-
-seed_reference = sync_reference  # the name `lantian policy seed` (shared.policy.seed_shipped_data) looks for

@@ -12,6 +12,7 @@ from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.pagination import page_schema
 from vehicles.commands.checks import CheckPlates
+from vehicles.commands.machinery_reports import CheckMachine
 from vehicles.daos.checks import search_log
 from vehicles.schemas.checks import (
     BulkCheckAnswerSchema,
@@ -25,6 +26,8 @@ from vehicles.schemas.checks import (
 blp = Blueprint("checks", __name__, url_prefix="/api/v1/checks", description="Police checks of plates")
 
 CHECKERS = (Role.POLICE, Role.ENVIRONMENT, Role.SERVICE)
+# Argument schemas as instances: webargs builds a new instance of a schema class on every request, which costs
+# more than the parsing (the check is the hottest endpoint; bench/vehicles_check.py).
 
 
 def _run(items: list[Any], bulk: bool) -> list[dict[str, Any]]:
@@ -32,29 +35,39 @@ def _run(items: list[Any], bulk: bool) -> list[dict[str, Any]]:
     return CheckPlates(items, principal.name, principal.role.value, bulk=bulk).run()
 
 
+def _check_one(query: dict[str, Any]) -> dict[str, Any]:
+    """A machinery code goes to the machinery check, a plate to the plate check."""
+    if "code" in query:
+        principal = current_principal()
+        return CheckMachine(query["code"], principal.name, principal.role.value,
+                            on_construction_site=query["construction_site"]).run()
+    return _run([query], bulk=False)[0]
+
+
 @blp.route("")
 class Checks(MethodView):
     """One plate: GET for a quick look-up (?plate=&plate_colour=), POST with a JSON body; both are logged."""
 
-    @blp.arguments(CheckInSchema, location="query")
+    @blp.arguments(CheckInSchema(), location="query")
     @blp.response(200, CheckAnswerSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="empty or impossible plate, unknown colour")
     @require_role(*CHECKERS)
     def get(self, query: dict[str, Any]) -> Any:
-        """Is this plate blacklisted, banned in the city now (and why)? Likely plates when there is no exact hit."""
-        return _run([query], bulk=False)[0]
+        """Is this plate (or machinery code) blacklisted, banned in the city now (and why)? Likely plates when there
+        is no exact hit."""
+        return _check_one(query)
 
-    @blp.arguments(CheckInSchema)
+    @blp.arguments(CheckInSchema())
     @blp.response(200, CheckAnswerSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="empty or impossible plate, unknown colour")
     @require_role(*CHECKERS)
     def post(self, query: dict[str, Any]) -> Any:
-        """The same check with the plate in a JSON body (camera text with any characters)."""
-        return _run([query], bulk=False)[0]
+        """The same check with the plate (or code) in a JSON body (camera text with any characters)."""
+        return _check_one(query)
 
 
 @blp.route("/bulk", methods=["POST"])
-@blp.arguments(BulkCheckInSchema)
+@blp.arguments(BulkCheckInSchema())
 @blp.response(200, BulkCheckAnswerSchema)
 @blp.alt_response(413, schema=ProblemSchema, description="more than 1,000 items (the body names the limit)")
 @require_role(*CHECKERS)

@@ -8,6 +8,7 @@ from vehicles.models.changes import ChangeLog
 from vehicles.models.emission_tests import EmissionTest
 from vehicles.models.imports import ImportJob, ImportRowError
 from vehicles.models.lists import CheckLog, ListEntry, ListEntryEvent
+from vehicles.models.machinery import LowEmissionZone, Machine, MachineEvent, MachineInspection, SpotCheckPlan
 from vehicles.models.plans import PhaseoutPlan, StageInferenceRule
 from vehicles.models.registry import Vehicle, VehicleEvent
 
@@ -25,8 +26,13 @@ __all__ = [
     "ImportRowError",
     "ListEntry",
     "ListEntryEvent",
+    "LowEmissionZone",
+    "Machine",
+    "MachineEvent",
+    "MachineInspection",
     "PhaseoutPlan",
     "PolicyRule",
+    "SpotCheckPlan",
     "StageInferenceRule",
     "Vehicle",
     "VehicleEvent",

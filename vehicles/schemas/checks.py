@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.pagination import PageArgsSchema
 from vehicles import parsing
@@ -12,10 +14,20 @@ _STR = {"type": "string"}
 
 
 class CheckInSchema(Schema):
-    """A plate as typed or as a camera read it (normalised here), with its colour if known."""
+    """A plate as typed or as a camera read it (normalised here), with its colour if known; or a machinery code."""
 
-    plate = fields.Raw(required=True, metadata={**_STR, "example": "晋l 12345"})
+    plate = fields.Raw(metadata={**_STR, "example": "晋l 12345"})
     plate_colour = fields.Raw(load_default=None, metadata={**_STR, "example": "yellow"})
+    code = fields.Raw(metadata={**_STR, "description": "a non-road machinery registration code, instead of a plate"})
+    construction_site = fields.Boolean(load_default=False, metadata={
+        "description": "machinery only: the machine was found on a construction site"})
+
+    @validates_schema
+    def _plate_or_code(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "code" in data and data.get("plate") is not None:
+            raise ValidationError("send a plate or a machinery code, not both", "code")
+        if "code" not in data and "plate" not in data:
+            raise ValidationError("a plate (or a machinery code) is required", "plate")
 
 
 class BulkCheckInSchema(Schema):
@@ -38,6 +50,13 @@ class CheckAnswerSchema(Schema):
     banned = fields.Boolean()
     subjects = fields.List(fields.Dict())
     suggestions = fields.List(fields.Dict())
+    # a machinery code's answer (docs/vehicles.md, non-road machinery): one subject, so flat
+    registered = fields.Boolean()
+    machine = fields.Dict(allow_none=True)
+    zones = fields.List(fields.String())
+    construction_site = fields.Boolean()
+    entries = fields.List(fields.Dict())
+    ban_reasons = fields.List(fields.Dict())
 
 
 class BulkCheckAnswerSchema(Schema):
