@@ -4,9 +4,10 @@ Run from the repository root:
 
     .venv/bin/python bench/console_pages.py [--repeat 30]
 
-It creates throw-away PostgreSQL databases (auth, railshift, console), migrates them, loads railshift's rules,
-targets and demo year (12 enterprises x 12 months) and the console's demo users, starts railshift and the console
-under gunicorn (2 sync workers each) and the bare Flask app of bench/_baseline_app.py with the same settings, logs
+It creates throw-away PostgreSQL databases (auth, railshift, vehicles, gatecontrol, console), migrates them, loads
+railshift's rules, targets and demo year (12 enterprises x 12 months), vehicles' demo city (6,000 vehicles, list
+entries), gatecontrol's demo (two plants, their December passages) and the console's demo users, starts the three
+services and the console under gunicorn (2 sync workers each) and the bare Flask app of bench/_baseline_app.py, logs
 in as each role and times each page `--repeat` times one request after another (the page's own calls to railshift
 included). One line per figure: name, value, unit, baseline, ratio, goal. The goal of issue 10: first render
 <= 300 ms on demo data. Drops the databases at the end, also on Ctrl-C.
@@ -41,8 +42,14 @@ PAGES = (
     ("jiaotong", "/transport/non-compliant?month=2025-06&area=141000"),
     ("qiye", "/enterprise/declarations"),
     ("huanbao", "/environment/?to=2025-12"),
+    ("jiaojing", "/police/check?q={blacklisted_plate}"),
+    ("huanbao", "/environment/lists?list_kind=blacklist"),
+    ("huanbao", "/environment/gates/?month=2025-12&area=141000"),
+    ("qiye", "/enterprise/ledger/?from=2025-12-01&to=2025-12-31"),
+    ("qiye", "/enterprise/list-entries"),
     ("admin", "/admin/users"),
 )
+SERVICES = ("railshift", "vehicles", "gatecontrol")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,29 +63,30 @@ def _raise_interrupt(signum: int, frame: Any) -> NoReturn:
 
 
 def seed(urls: dict[str, str], workdir: Path) -> None:
-    """Migrate, then load railshift's rules, targets and demo year, and the console's demo users."""
+    """Migrate, then load each service's shipped data and demo, and the console's demo users."""
+    import importlib
+
     from console import create_app as create_console
     from console.cli import seed_demo_users
     from console.config import ConsoleSettings
-    from railshift import create_app as create_railshift
-    from railshift import demo
-    from railshift.models import PolicyRule
     from shared.config import Settings
     from shared.db import unit_of_work
     from shared.migrate import AUTH_TREE, upgrade
-    from shared.policy import load_rule_file, seed_rules
+    from shared.policy import seed_shipped_data
 
     upgrade(AUTH_TREE, urls["auth"])
-    upgrade("railshift", urls["railshift"])
     upgrade("console", urls["console"])
-    railshift = create_railshift(Settings(service="railshift", database_url=urls["railshift"],
-                                          auth_database_url=urls["auth"], secret_key=SECRET, var_dir=workdir))
-    with railshift.app_context():
-        with unit_of_work() as db_session:
-            seed_rules(db_session, PolicyRule, load_rule_file("railshift"))
-        demo.seed()
-    railshift.extensions["lantian.db"].dispose()
-    railshift.extensions["lantian.auth_db"].dispose()
+    for service in SERVICES:
+        upgrade(service, urls[service])
+        app = importlib.import_module(service).create_app(
+            Settings(service=service, database_url=urls[service], auth_database_url=urls["auth"],
+                     secret_key=SECRET, var_dir=workdir))
+        with app.app_context():
+            with unit_of_work() as db_session:
+                seed_shipped_data(db_session, service)
+            importlib.import_module(f"{service}.demo").seed()
+        app.extensions["lantian.db"].dispose()
+        app.extensions["lantian.auth_db"].dispose()
     console = create_console(ConsoleSettings(database_url=urls["console"], secret_key=SECRET, var_dir=workdir))
     with console.app_context():
         seed_demo_users()
@@ -86,19 +94,24 @@ def seed(urls: dict[str, str], workdir: Path) -> None:
 
 
 def start(stack: ExitStack, urls: dict[str, str], workdir: Path) -> tuple[str, str]:
-    """railshift, the console and the bare Flask page under gunicorn; the console's and the baseline's URLs."""
-    rail_port, console_port, base_port = free_port(), free_port(), free_port()
+    """The services, the console and the bare Flask page under gunicorn; the console's and the baseline's URLs."""
+    ports = {service: free_port() for service in SERVICES}
+    console_port, base_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTIAN_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(LANTIAN_VAR_DIR=str(workdir), LANTIAN_SECRET_KEY=SECRET, LANTIAN_AUTH_DATABASE_URL=urls["auth"],
-               LANTIAN_RAILSHIFT_DATABASE_URL=urls["railshift"], LANTIAN_CONSOLE_DATABASE_URL=urls["console"],
-               LANTIAN_RAILSHIFT_URL=f"http://{LOOPBACK}:{rail_port}", LANTIAN_CONSOLE_SECURE_COOKIE="0")
+               LANTIAN_CONSOLE_DATABASE_URL=urls["console"], LANTIAN_CONSOLE_SECURE_COOKIE="0")
+    for service, port in ports.items():
+        env[f"LANTIAN_{service.upper()}_DATABASE_URL"] = urls[service]
+        env[f"LANTIAN_{service.upper()}_URL"] = f"http://{LOOPBACK}:{port}"
     serve = [sys.executable, "-m", "shared.cli", "serve"]
     baseline = [sys.executable, "-m", "gunicorn", "--pythonpath", str(Path(__file__).resolve().parent),
                 "--bind", f"{LOOPBACK}:{base_port}", "--workers", str(WORKERS), "--worker-class", "sync",
                 "_baseline_app:app"]
     servers = [
-        (Server("railshift", [*serve, "railshift", "--port", str(rail_port), "--workers", str(WORKERS)], env,
-                workdir / "railshift.log"), f"http://{LOOPBACK}:{rail_port}/ready"),
+        (Server(service, [*serve, service, "--port", str(port), "--workers", str(WORKERS)], env,
+                workdir / f"{service}.log"), f"http://{LOOPBACK}:{port}/ready")
+        for service, port in ports.items()
+    ] + [
         (Server("console", [*serve, "console", "--port", str(console_port), "--workers", str(WORKERS)], env,
                 workdir / "console.log"), f"http://{LOOPBACK}:{console_port}/ready"),
         (Server("bare Flask", baseline, env, workdir / "baseline.log"), f"http://{LOOPBACK}:{base_port}/"),
@@ -140,12 +153,12 @@ def timed(http: requests.Session, url: str, repeat: int) -> tuple[float, float]:
 def run(args: argparse.Namespace) -> None:
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="lantian-bench-console-") as tmp:
         workdir = Path(tmp)
-        urls = stack.enter_context(throwaway_databases("postgresql", ["auth", "railshift", "console"], workdir,
+        urls = stack.enter_context(throwaway_databases("postgresql", ["auth", *SERVICES, "console"], workdir,
                                                        POSTGRES_ADMIN_URL))
         started = time.perf_counter()
         seed(urls, workdir)
         console, baseline = start(stack, urls, workdir)
-        print(f"# setup (migrate, demo data, three servers) took {time.perf_counter() - started:.1f} s; "
+        print(f"# setup (migrate, demo data, five servers) took {time.perf_counter() - started:.1f} s; "
               f"{args.repeat} sequential requests per page", file=sys.stderr)
         base_median, base_p95 = timed(requests.Session(), baseline, args.repeat)
         print(f"bare Flask page median, {base_median:.1f}, ms, {base_median:.1f}, 1.00, (the baseline)")
@@ -153,9 +166,13 @@ def run(args: argparse.Namespace) -> None:
         sessions: dict[str, requests.Session] = {}
         transport = sessions.setdefault("jiaotong", logged_in(console, "jiaotong"))
         pending = re.search(r'<tr data-id="(\d+)">', transport.get(f"{console}/transport/reviews", timeout=10).text)
+        bureau = sessions.setdefault("huanbao", logged_in(console, "huanbao"))
+        listed = re.search(r'<tr data-entry="[^"]+" data-subject="([^"|]+)\|',
+                           bureau.get(f"{console}/environment/lists?list_kind=blacklist", timeout=10).text)
         for username, path in PAGES:
             http = sessions.setdefault(username, logged_in(console, username))
-            page = path.format(pending_id=pending.group(1) if pending else 1)
+            page = path.format(pending_id=pending.group(1) if pending else 1,
+                               blacklisted_plate=listed.group(1) if listed else "晋L00012")
             median, p95 = timed(http, f"{console}{page}", args.repeat)
             print(f"console {page} median, {median:.1f}, ms, {base_median:.1f}, {median / base_median:.2f}, "
                   f"<= {GOAL_MS} ms (issue 10)")

@@ -3,9 +3,12 @@ and the labels of the codes services send."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Flask, g, session
 
 from console.catalogue import CODES, ENGLISH
+from shared.timeutil import zone
 
 LANGUAGES = ("zh", "en")
 
@@ -29,9 +32,23 @@ def translate(text: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def local_time(value: object) -> str:
+    """An ISO instant from a service shown as the city's wall-clock time ("2026-11-26 12:01"); else as given."""
+    if not isinstance(value, str) or "T" not in value:
+        return "—" if value is None else str(value)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
+
+
 def init_app(app: Flask) -> None:
-    """Give templates `_()` and `lang`."""
+    """Give templates `_()`, `lang` and the `localtime` filter."""
     app.jinja_env.globals["_"] = translate
+    app.jinja_env.filters["localtime"] = local_time
 
     @app.context_processor
     def _language() -> dict[str, object]:

@@ -65,7 +65,11 @@ def _note_unavailable(service: str, reason: str) -> None:
 
 def fetch(service: str, path: str, params: Mapping[str, Any] | None = None, *, main: bool = False) -> Fetched:
     """GET JSON from a service. Down: noted for the page's banner, never raised. Refused: returned as a problem;
-    with `main=True` (the page's own subject) a 403/404 becomes the page's 403/404."""
+    with `main=True` (the page's own subject) a 403/404 becomes the page's 403/404. A service already found down
+    in this request is not asked again: a page of several calls waits for one timeout, not one per call."""
+    known_down = g.get("unavailable", {}).get(service)
+    if known_down is not None:
+        return Fetched(service, unavailable=known_down)
     try:
         return Fetched(service, client(service).get(path, params=params))
     except UpstreamUnavailable as exc:
@@ -76,6 +80,14 @@ def fetch(service: str, path: str, params: Mapping[str, Any] | None = None, *, m
         if main:
             _raise_refusal(service, problem)
         return Fetched(service, problem=problem)
+
+
+def forbid_refused(found: Fetched) -> Fetched:
+    """The page's own subject refused: a 403/404 from the service becomes the page's; other refusals (a 422 for
+    a filter typed wrong) stay data, for the page to show with the rest of the form."""
+    if found.problem and found.problem.get("status") in (403, 404):
+        _raise_refusal(found.service, found.problem)
+    return found
 
 
 def send(service: str, method: str, path: str, body: Any = None) -> Fetched:

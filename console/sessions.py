@@ -1,6 +1,8 @@
 """Server-side sessions: the cookie holds an opaque random id, the session table holds the data.
 
 Logging out or disabling an account deletes the rows, so it takes effect on the very next request.
+A visitor who has not logged in gets no row: what such a session holds (the login form's CSRF token, the
+language) travels in a signed cookie instead, so anonymous requests (a flood of GET /login) write nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from werkzeug.datastructures import CallbackDict
 
@@ -20,6 +23,10 @@ from shared.db import Database, utcnow
 
 COOKIE_NAME = "lantian_console"
 ANONYMOUS_LIFETIME = timedelta(hours=1)
+# An anonymous session's cookie: this prefix, then the signed data. Ids never contain a dot, so the two
+# kinds of cookie cannot be mistaken for one another.
+ANONYMOUS_PREFIX = "anon."
+MAX_ANONYMOUS_COOKIE = 2000
 
 
 def hash_id(session_id: str) -> str:
@@ -52,8 +59,19 @@ class DatabaseSessionInterface(SessionInterface):
         self.lifetime = lifetime
         self.secure = secure
 
+    @staticmethod
+    def _signer(app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(str(app.secret_key), salt="lantian-console-anonymous-session")
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         session_id = request.cookies.get(COOKIE_NAME)
+        if session_id and session_id.startswith(ANONYMOUS_PREFIX) and len(session_id) <= MAX_ANONYMOUS_COOKIE:
+            try:
+                data = self._signer(app).loads(session_id[len(ANONYMOUS_PREFIX):],
+                                               max_age=int(ANONYMOUS_LIFETIME.total_seconds()))
+            except BadSignature:  # forged, or older than an hour: start afresh
+                return ServerSession()
+            return ServerSession(data if isinstance(data, dict) else {})
         if not session_id or len(session_id) > 100:
             return ServerSession()
         with self.database.sessionmaker() as db_session:
@@ -76,6 +94,11 @@ class DatabaseSessionInterface(SessionInterface):
             response.delete_cookie(COOKIE_NAME, **cookie)
             return
         if not session.modified and not session.rotate:
+            return
+        if session.user_id is None and session.session_id is None:
+            # Not logged in: the data goes back in a signed cookie, no row is written.
+            value = ANONYMOUS_PREFIX + self._signer(app).dumps(dict(session))
+            response.set_cookie(COOKIE_NAME, value, max_age=int(ANONYMOUS_LIFETIME.total_seconds()), **cookie)
             return
         # SQLite takes its write lock at BEGIN: end the request's own read transaction before writing here.
         request_db_session = g.pop("db_session", None)

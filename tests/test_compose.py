@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from shared.cli import main
-from shared.config import ENV_VARS, SERVICES
+from shared.config import ENV_VARS, FRONTENDS, SERVICES
 
 DOCKER = Path(__file__).resolve().parent.parent / "docker"
 COMPOSE_FILE = DOCKER / "compose.yaml"
@@ -298,6 +298,10 @@ def test_postgres_init_creates_every_database_the_services_use(
     scripts = [DOCKER / src for src, target, *_ in mounts if target.startswith("/docker-entrypoint-initdb.d")]
     assert scripts, "postgres mounts no init script into /docker-entrypoint-initdb.d"
     sql = " ".join(path.read_text(encoding="utf-8") for path in scripts)
+    # init scripts given inline as compose configs (`content:`) and mounted into the same directory
+    for config in compose["services"]["postgres"].get("configs", []):
+        if str(config.get("target", "")).startswith("/docker-entrypoint-initdb.d"):
+            sql += " " + str(compose.get("configs", {})[config["source"]].get("content", ""))
     created = set(re.findall(r"CREATE DATABASE\s+\"?(\w+)", sql, re.IGNORECASE))
     used = {
         urlsplit(url).path.lstrip("/")
@@ -306,6 +310,33 @@ def test_postgres_init_creates_every_database_the_services_use(
         if key.endswith("_DATABASE_URL")
     }
     assert used <= created, f"databases used but never created: {sorted(used - created)}"
+
+
+def test_the_console_serves_on_8000_with_its_own_database_and_finds_the_services_by_name(
+    compose: dict[str, Any], lantian_services: dict[str, dict[str, Any]]
+) -> None:
+    assert "console" in lantian_services, f"{COMPOSE_FILE} has no console service running the lantian image"
+    spec = lantian_services["console"]
+    (ctx,) = service_commands(spec)
+    assert ctx.command_path == "lantian serve" and ctx.params["service"] == "console"
+    assert ctx.params["port"] == FRONTENDS["console"] and ctx.params["host"] == "0.0.0.0"
+    assert (FRONTENDS["console"], FRONTENDS["console"]) in [published(p) for p in spec.get("ports", [])]
+    env = environment(spec)
+    database = urlsplit(env.get("LANTIAN_CONSOLE_DATABASE_URL", ""))
+    assert database.scheme.startswith("postgresql") and database.hostname == "postgres"
+    assert database.path == "/lantian_console", "the console's accounts live in a database of their own"
+    for other, port in SERVICES.items():
+        url = urlsplit(env.get(f"LANTIAN_{other.upper()}_URL", ""))
+        assert (url.hostname, url.port) == (other, port), f"console: LANTIAN_{other.upper()}_URL must name {other}"
+    test = " ".join(as_argv(spec.get("healthcheck", {}).get("test")))
+    assert f"127.0.0.1:{FRONTENDS['console']}/ready" in test
+    needs = spec.get("depends_on", {})
+    assert needs.get("policy-seed", {}).get("condition") == "service_completed_successfully", (
+        "console: must wait for the migrations (its own tables) and the seed"
+    )
+    assert env.get("LANTIAN_CONSOLE_SECURE_COOKIE", "1") not in ("0", "false", "no"), (
+        "console: the session cookie must stay Secure by default"
+    )
 
 
 # ---- Dockerfile ------------------------------------------------------------------------------------

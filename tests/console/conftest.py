@@ -57,6 +57,71 @@ def railshift_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[R
         running.stop()
 
 
+@pytest.fixture(scope="session")
+def vehicles_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+    """vehicles running for real with its rules, phase-out plans, NEV targets, list entries and demo city loaded
+    (once per backend; tests that add list entries use subjects of their own)."""
+    from shared.db import unit_of_work
+    from shared.migrate import upgrade
+    from shared.policy import load_rule_file, seed_rules
+    from vehicles import create_app as create_vehicles
+    from vehicles import demo
+    from vehicles.models import PolicyRule
+
+    tmp = tmp_path_factory.mktemp("console-vehicles")
+    url = databases.new("vehicles")
+    upgrade("vehicles", url)
+    seeding = create_vehicles(make_settings("vehicles", url, auth_database_url, tmp))
+    try:
+        with seeding.app_context():
+            with unit_of_work() as db_session:
+                seed_rules(db_session, PolicyRule, load_rule_file("vehicles"))
+            demo.seed()
+    finally:
+        seeding.extensions["lantian.db"].dispose()
+        seeding.extensions["lantian.auth_db"].dispose()
+    running = RunningService("vehicles", tmp / "vehicles.log")
+    running.start(service_env(tmp, {"vehicles": url}, auth_database_url, {"vehicles": running.url}))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def gatecontrol_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+    """gatecontrol running for real with its shipped data and demo (two Linfen plants, their passages in
+    December 2025 and the last week, an orange alert in each); vehicles is a closed port."""
+    from gatecontrol import create_app as create_gatecontrol
+    from gatecontrol import demo
+    from shared.db import unit_of_work
+    from shared.migrate import upgrade
+    from shared.policy import seed_shipped_data
+
+    tmp = tmp_path_factory.mktemp("console-gatecontrol")
+    url = databases.new("gatecontrol")
+    upgrade("gatecontrol", url)
+    seeding = create_gatecontrol(make_settings("gatecontrol", url, auth_database_url, tmp))
+    try:
+        with seeding.app_context():
+            with unit_of_work() as db_session:
+                seed_shipped_data(db_session, "gatecontrol")
+            demo.seed()
+    finally:
+        seeding.extensions["lantian.db"].dispose()
+        seeding.extensions["lantian.auth_db"].dispose()
+    running = RunningService("gatecontrol", tmp / "gatecontrol.log")
+    closed = f"http://127.0.0.1:{free_port()}"
+    running.start(service_env(tmp, {"gatecontrol": url}, auth_database_url,
+                              {"gatecontrol": running.url, "vehicles": closed}))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture(scope="module")
 def config(databases, railshift_demo, tmp_path_factory) -> ConsoleSettings:
     """The console's settings: a fresh migrated database, railshift real, the other services closed ports."""

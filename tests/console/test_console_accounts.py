@@ -41,6 +41,30 @@ def test_login_rotates_the_session_id(app, client):
     assert client.get_cookie("lantian_console").value != before
 
 
+def test_anonymous_visits_write_no_session_rows_yet_the_login_form_still_works(app):
+    make_user(app, "police", "zhang.wei")
+    for _ in range(100):  # a flood of anonymous GETs, each a new visitor without a cookie
+        page = app.test_client().get("/login")
+        assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
+    assert _rows(app, UserSession) == []
+    client = app.test_client()
+    client.get("/lang/en")  # an anonymous visitor's choices live in the signed cookie too
+    assert log_in(client, "zhang.wei", PASSWORD).status_code == 302
+    rows = _rows(app, UserSession)
+    assert len(rows) == 1 and rows[0].user_id is not None  # the first row is the logged-in session
+    assert "Vehicle check" in client.get("/police/check").get_data(as_text=True)
+
+
+def test_a_forged_anonymous_cookie_carries_no_form_token(app):
+    make_user(app, "police", "zhang.wei")
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    forged = client.get_cookie("lantian_console").value[:-4] + "AAAA"
+    client.set_cookie("lantian_console", forged)
+    refused = client.post("/login", data={"username": "zhang.wei", "password": PASSWORD, "csrf_token": token})
+    assert refused.status_code == 400 and _rows(app, UserSession) == []
+
+
 def test_the_third_failure_in_a_row_locks_even_the_right_password(app, client):
     make_user(app, "police", "wang.fang")
     assert log_in(client, "wang.fang", "wrong-1").status_code == 401

@@ -3,48 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from console.config import ConsoleSettings
-from tests.conftest import RunningService, make_settings, service_env
+from tests.conftest import RunningService
 from tests.console.conftest import log_in, shot
 from tests.console.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
 CELL = r'<td class="num">([\d.—]+)</td>'
-
-
-@pytest.fixture(scope="module")
-def vehicles_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
-    """vehicles running for real with its rules, phase-out plans, NEV targets and demo city loaded."""
-    from shared.db import unit_of_work
-    from shared.migrate import upgrade
-    from shared.policy import load_rule_file, seed_rules
-    from vehicles import create_app as create_vehicles
-    from vehicles import demo
-    from vehicles.models import PolicyRule
-
-    tmp = tmp_path_factory.mktemp("console-vehicles")
-    url = databases.new("vehicles")
-    upgrade("vehicles", url)
-    seeding = create_vehicles(make_settings("vehicles", url, auth_database_url, tmp))
-    try:
-        with seeding.app_context():
-            with unit_of_work() as db_session:
-                seed_rules(db_session, PolicyRule, load_rule_file("vehicles"))
-            demo.seed()
-    finally:
-        seeding.extensions["lantian.db"].dispose()
-        seeding.extensions["lantian.auth_db"].dispose()
-    running = RunningService("vehicles", tmp / "vehicles.log")
-    running.start(service_env(tmp, {"vehicles": url}, auth_database_url, {"vehicles": running.url}))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -115,18 +83,3 @@ def test_the_dashboards_draw_in_a_browser(app, page_for):
     page.wait_for_selector("#chart svg")
     assert page.locator("#nev tbody tr", has_text="公交车").count() == 1
     shot(page, "environment-nev")
-
-
-def test_police_find_a_plate_typed_in_full_width_lower_case_and_get_suggestions_for_a_misread_one(app):
-    make_user(app, "police", "zhang.wei")
-    client = app.test_client()
-    log_in(client, "zhang.wei", PASSWORD)
-    found = client.get("/police/check?q=晋ｌ０００１２").get_data(as_text=True)  # full width, lower case
-    assert "<strong>晋L00012</strong>" in found
-    facts = re.search(r'<dl class="facts" id="vehicle-1">(.*?)</dl>', found, re.S).group(1)
-    assert "晋L00012" in facts and "注册日期" in facts
-    assert "柴油" in facts and "国二" in facts and "报废" in facts  # the demo's truck 12, in Chinese labels
-    misread = client.get("/police/check?q=晋L0001Z").get_data(as_text=True)  # Z read for 2
-    assert 'id="not-found"' in misread
-    suggestions = re.search(r'id="suggestions">(.*?)</p>', misread, re.S).group(1)
-    assert "晋L00012" in suggestions
