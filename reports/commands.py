@@ -32,17 +32,29 @@ def _detached(report: MonthlyReport) -> MonthlyReport:
     return report
 
 
+def missing_sections(data: dict[str, Any]) -> set[tuple[int, str | None]]:
+    """(number, service) of each section a report lacks because an upstream failed (not the not-provided ones)."""
+    return {
+        (s["number"], s.get("service"))
+        for s in data["sections"]
+        if s["status"] == SectionStatus.UNAVAILABLE and s.get("cause") != UnavailableCause.NOT_PROVIDED
+    }
+
+
 def _no_progress(spec: SectionSpec, result: dict[str, Any] | None) -> None:
     return None
 
 
 @dataclass
 class GetMonthlyReport:
-    """The report of `month` for `area`: the newest complete stored version unless `regenerate`.
+    """The report of `month` for `area`: the newest stored version if it is complete, unless `regenerate`.
 
     A new report reads every upstream; if one fails the whole request fails naming it, unless `allow_partial`,
-    in which case the report is stored with that section marked unavailable. Partial reports are stored (so
-    the version handed out can be fetched again) but never reused: the next request tries the upstreams again.
+    in which case the report has that section marked unavailable. When the newest stored version is partial, a
+    plain request reads the upstreams again: a complete report is stored as a new version; a partial one missing
+    the same sections as the stored one is not stored again (the stored one is returned, so a console polling a
+    down service adds no versions); one missing other sections is a different report and is stored.
+    `regenerate` always stores what it built.
     """
 
     month: str
@@ -62,14 +74,20 @@ class GetMonthlyReport:
             if stored is None:
                 raise NotFound(f"no version {self.version} of the {month} report for {area} is stored")
             return _detached(stored)
+        newest = None
         if not self.regenerate:
-            stored = daos.latest_report(session(), month, area)
-            if stored is not None:
-                return _detached(stored)
+            newest = daos.latest_report(session(), month, area, complete_only=False)
+            if newest is not None and newest.status == "complete":
+                return _detached(newest)
+            newest = _detached(newest) if newest is not None else None
         # End the lookup's transaction before the upstream calls: on SQLite every transaction holds the write
         # lock (BEGIN IMMEDIATE), and a build may take a while.
         session().rollback()
         data = self._build(month, area, settings.timezone, settings.city_code)
+        missing = missing_sections(data)
+        if newest is not None and missing and missing == missing_sections(newest.data):
+            logger.info("report %s %s: still partial, v%d returned again", month, area, newest.version)
+            return newest
         return self._store(month, area, data)
 
     def _build(self, month: str, area: str, tz: str, city_code: str) -> dict[str, Any]:
@@ -140,8 +158,8 @@ class GetMonthlyReport:
             except IntegrityError:
                 # Another request stored the same version meanwhile; a plain request takes theirs.
                 logger.info("report %s %s: version taken concurrently (attempt %d)", month, area, attempt + 1)
-                if not self.regenerate and data["status"] == "complete":
-                    stored = daos.latest_report(session(), month, area)
+                if not self.regenerate:
+                    stored = daos.latest_report(session(), month, area, complete_only=data["status"] == "complete")
                     if stored is not None:
                         return stored
         raise Conflict(f"the {month} report for {area} was being stored by another request; try again")

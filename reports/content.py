@@ -78,6 +78,9 @@ class Chart:
     value: str  # column giving each bar's value (a share for progress / share charts, a count for site bars)
     target: str | None = None  # column holding each row's target share, if any
     second_value: str | None = None  # a second series (e.g. violations beside alert-day passages)
+    # When there are more rows than bars fit: draw those smallest in this column (e.g. the margin to target, so
+    # the furthest below show); None draws the largest values.
+    rank_by: str | None = None
 
 
 @dataclass

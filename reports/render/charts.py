@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, String
+from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
 
 from reports.content import ChartKind
@@ -24,7 +25,11 @@ def _label(text: Any, limit: int = 14) -> str:
 def _rows(chart: dict[str, Any], table: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [row for row in table["rows"] if row.get(chart["value"]) is not None]
     if len(rows) > MAX_BARS:
-        rows = sorted(rows, key=lambda r: r[chart["value"]], reverse=True)[:MAX_BARS]
+        rank_by = chart.get("rank_by")  # reports stored before it existed have no such key
+        if rank_by:
+            rows = sorted(rows, key=lambda r: (r.get(rank_by) is None, r.get(rank_by) or 0))[:MAX_BARS]
+        else:
+            rows = sorted(rows, key=lambda r: r[chart["value"]], reverse=True)[:MAX_BARS]
     return rows
 
 
@@ -86,7 +91,10 @@ def vertical_chart(chart: dict[str, Any], table: dict[str, Any], width: float, f
     if chart.get("second_value"):
         series.append([(r.get(chart["second_value"]) or 0) * scale for r in rows])
     bars.data = series
-    bars.categoryAxis.categoryNames = [_label(r.get(chart["label"]), 10 if len(rows) > 8 else 18) for r in rows]
+    # Upright labels must fit their bar group (about 7 pt a CJK character); slanted ones may run longer.
+    fits = max(4, int(bars.width / len(rows) // 7))
+    limit = 10 if len(rows) > 8 else (18 if len(rows) > 6 else min(18, fits))
+    bars.categoryAxis.categoryNames = [_label(r.get(chart["label"]), limit) for r in rows]
     bars.categoryAxis.labels.fontName = font
     bars.categoryAxis.labels.fontSize = 7
     bars.categoryAxis.labels.angle = 30 if len(rows) > 6 else 0
@@ -96,6 +104,10 @@ def vertical_chart(chart: dict[str, Any], table: dict[str, Any], width: float, f
     if is_share:
         bars.valueAxis.valueMax, bars.valueAxis.valueStep = 100, 20
         bars.valueAxis.labelTextFormat = "%d%%"
+    else:  # counts: whole-number ticks (no "0.5 entries")
+        top = max((v for values in series for v in values), default=0)
+        bars.valueAxis.valueStep = max(1, math.ceil(top / 5))
+        bars.valueAxis.labelTextFormat = "%d"
     bars.bars[0].fillColor = BAR
     if len(series) > 1:
         bars.bars[1].fillColor = SECOND
@@ -103,13 +115,13 @@ def vertical_chart(chart: dict[str, Any], table: dict[str, Any], width: float, f
     targets = [r.get(chart["target"]) if chart.get("target") else None for r in rows]
     if any(t is not None for t in targets):
         step = bars.width / len(rows)
-        points: list[float] = []
+        # One segment per bar: each row (a category, a district, an enterprise) may have a target of its own.
         for index, target in enumerate(targets):
             if target is None:
                 continue
             y = bars.y + bars.height * min(1.0, float(target))
-            points += [bars.x + step * index + 2, y, bars.x + step * (index + 1) - 2, y]
-        drawing.add(PolyLine(points, strokeColor=TARGET, strokeWidth=1.5))
+            drawing.add(Line(bars.x + step * index + 2, y, bars.x + step * (index + 1) - 2, y, strokeColor=TARGET,
+                             strokeWidth=1.5))  # fmt: skip
         drawing.add(
             String(
                 width - 20,

@@ -78,6 +78,11 @@ class ReportContext:
         return {"city_code": self.city_code} if self.area == CITY else {"district_code": self.area}
 
     @property
+    def area_code(self) -> str:
+        """The area as one division code: the city's code for the city report, else the district's."""
+        return self.city_code if self.area == CITY else self.area
+
+    @property
     def district_param(self) -> dict[str, str]:
         """Only a district filter (for upstreams that serve one city and take no city code)."""
         return {} if self.area == CITY else {"district_code": self.area}

@@ -6,11 +6,9 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Source, Table, Target
+from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Table, Target
 from reports.rules import CITY, share, with_totals
 from reports.sections import ReportContext, SectionSpec, cited_rules
-from shared.client import service_client
-from shared.db import utcnow
 from shared.timeutil import zone
 
 SERVICE = "gatecontrol"
@@ -59,18 +57,39 @@ def alert_days(alerts: list[dict[str, Any]], start: datetime, end: datetime, tz:
     return days
 
 
-def _sites(ctx: ReportContext, site_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Each site's record (name, district, key user); one source line for all of them."""
-    client = service_client(SERVICE)
-    sites = {site_id: client.get(f"/api/v1/sites/{site_id}") for site_id in site_ids}
-    read_at = utcnow().isoformat()
-    ctx.sources.append(Source(SERVICE, f"/api/v1/sites/{{site_id}} ({len(sites)} sites)", read_at, read_at))
-    return sites
+COMPLETENESS_COLUMNS = [
+    Column("site", "站点", "Site"),
+    Column("district", "区县", "District"),
+    Column("gates", "门禁数", "Gates", ColumnFormat.INTEGER, "sum"),
+    Column("gates_silent", "静默门禁", "Silent gates", ColumnFormat.INTEGER, "sum"),
+    Column("silent_minutes", "静默时长（分钟）", "Silent minutes", ColumnFormat.INTEGER, "sum"),
+    Column("days_without_events", "无数据天数", "Days without passages", ColumnFormat.INTEGER, "sum"),
+    Column("passages", "通行车次", "Passages", ColumnFormat.INTEGER, "sum"),
+    Column("incomplete_plates", "号牌不完整", "Incomplete plates", ColumnFormat.INTEGER, "sum"),
+    Column("unknown_vehicles", "未登记车辆", "Unknown vehicles", ColumnFormat.INTEGER, "sum"),
+    Column("backfilled", "补传", "Backfilled", ColumnFormat.INTEGER, "sum"),
+    Column("last_event_at", "最后数据时间", "Last passage"),
+    Column("silent", "静默站点", "Silent site"),
+]
+COMPLETENESS_COUNTS = ("gates", "gates_silent", "silent_minutes", "days_without_events", "passages",
+                       "incomplete_plates", "unknown_vehicles", "backfilled")  # fmt: skip
 
 
-def _in_area(site: dict[str, Any], ctx: ReportContext) -> bool:
-    district = site.get("district_code") or ""
-    return district[:4] == ctx.city_code[:4] if ctx.area == CITY else district == ctx.area
+def is_silent(item: dict[str, Any]) -> bool:
+    """A site is silent when a gate fell silent in operating hours or nothing passed it all month (gatecontrol's
+    G1 definition): a site that sent no data at all is the most silent of all, not a row of zeros to skip."""
+    return int(item["gates_silent"]) > 0 or int(item["passages"]) == 0
+
+
+def completeness_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per site of the area: gates, silent gates and minutes, days without passages, plates, backfill."""
+    rows = []
+    for item in sorted(items, key=lambda i: i["site_id"]):
+        row = {key: int(item[key]) for key in COMPLETENESS_COUNTS}
+        row.update(site=f"{item['site_id']} {item.get('name') or ''}".strip(), district=item.get("district_code"),
+                   last_event_at=item.get("last_event_at"), silent="是" if is_silent(item) else "否")  # fmt: skip
+        rows.append(row)
+    return rows
 
 
 SITE_COLUMNS = [
@@ -108,7 +127,7 @@ def _site_rows(days: list[dict[str, Any]], sites: dict[str, Any], alert_dates: s
             if stage_group(stage) == "china_4_or_below":
                 row["china_4_or_below"] += count
     rows = []
-    for site_id in sorted(per_site):
+    for site_id in sorted(sites):  # every site of the area, those that sent nothing too
         counts, site = per_site[site_id], sites[site_id]
         rows.append({
             "site": f"{site_id} {site.get('name') or ''}".strip(), "district": site.get("district_code"),
@@ -175,22 +194,24 @@ def _violation_table(violations: list[dict[str, Any]]) -> Table:
 def _response_rules(ctx: ReportContext) -> list[Target]:
     first, last = ctx.bounds[0].astimezone(zone(ctx.tz)).date(), ctx.last_day
     targets = []
-    for rule in ctx.get(SERVICE, "/api/v1/response-rules"):
+    # Only the rules that can bind a site of the area: another city's emergency plan judges nothing here.
+    for rule in ctx.get(SERVICE, "/api/v1/response-rules", {"area": ctx.area_code}):
         if date.fromisoformat(rule["effective_from"]) > last:
             continue
         if rule.get("effective_to") and date.fromisoformat(rule["effective_to"]) < first:
             continue
         targets.append(Target(code=rule["code"], document=rule["source_document"], item=rule["source_item"],
                               value=rule.get("max_stage"), unit="emission_stage", comparison="<=",
-                              description=rule["description"]))  # fmt: skip
+                              description=f"{rule.get('issuer') or ''} {rule['description']}".strip()))  # fmt: skip
     return targets
 
 
 def build(ctx: ReportContext, section: Section) -> None:
-    """Per site of the area: passages, stages, plate completeness, alert-day passages and violations."""
+    """Per site of the area: passages, stages, plate completeness, silent gates, alert-day passages, violations."""
     start, end = ctx.bounds
+    monthly = ctx.get(SERVICE, "/api/v1/completeness/monthly", {"month": ctx.month, "area": ctx.area_code})
+    sites = {item["site_id"]: item for item in monthly["items"]}  # every site of the area, silent ones too
     days = ctx.get(SERVICE, "/api/v1/ledger/summary", {"month": ctx.month, "period": "day"})["items"]
-    sites = {k: v for k, v in _sites(ctx, sorted({d["site_id"] for d in days})).items() if _in_area(v, ctx)}
     alerts = [a for a in ctx.get(SERVICE, "/api/v1/alerts", {"from": start.isoformat(), "to": end.isoformat()})
               if covers(a["area"], ctx.area, ctx.city_code)]  # fmt: skip
     per_site: Counter[str] = Counter()
@@ -205,24 +226,40 @@ def build(ctx: ReportContext, section: Section) -> None:
     sites_table = with_totals(
         Table("sites", "各站点通行与违规", "Passages and violations per site", SITE_COLUMNS, site_rows)
     )
+    completeness = with_totals(
+        Table("completeness", "各站点门禁数据完整性", "Completeness of each site's gate data", COMPLETENESS_COLUMNS,
+              completeness_rows(monthly["items"]))
+    )  # fmt: skip
     listed = _violation_table(violations)
-    section.tables = [sites_table, _stage_table(stages), _alert_table(alerts, ctx), listed]
+    section.tables = [sites_table, completeness, _stage_table(stages), _alert_table(alerts, ctx), listed]
     section.charts = [
         Chart(ChartKind.SITE_BARS, "各站点通行车次", "sites", "site", "total"),
         Chart(ChartKind.SITE_BARS, "各站点违规车次", "sites", "site", "violations"),
+        Chart(ChartKind.SITE_BARS, "各站点静默时长（分钟）", "completeness", "site", "silent_minutes"),
     ]
     section.targets = _response_rules(ctx) + cited_rules(ctx, SERVICE, prefixes=("ledger.", "video.", "gate."))
     alert_count = len(alert_days(alerts, start, end, ctx.tz))
+    reporting = sum(1 for row in site_rows if row["total"])
+    silent = sum(1 for row in completeness.rows if row["silent"] == "是")
     section.notes.append(
-        f"本月上报数据的站点 {len(site_rows)} 个；重污染天气预警 {alert_count} 天；违规 {len(violations)} 车次。"
-        f" {len(site_rows)} sites reported; {alert_count} alert days; {len(violations)} violations."
+        f"区域内站点 {len(site_rows)} 个，本月上报数据 {reporting} 个，静默 {silent} 个；"
+        f"重污染天气预警 {alert_count} 天；违规 {len(violations)} 车次。 {len(site_rows)} sites in the area, "
+        f"{reporting} reported passages, {silent} silent; {alert_count} alert days; {len(violations)} violations."
     )
     if len(violations) > len(listed.rows):
         section.notes.append(f"违规明细列出前 {len(listed.rows)} 条，共 {len(violations)} 条。")
+    window = monthly.get("silent_window_minutes")
     section.notes.append(
-        "静默门禁（运行时段内无数据的门禁）：gatecontrol 尚未提供按月的完整性接口。"
-        " Silent gates: gatecontrol has no monthly completeness API yet."
+        f"静默门禁：运行时段内连续 {window} 分钟以上无数据的门禁（gatecontrol 设置 LANTIAN_GATE_SILENT_MINUTES）；"
+        f"静默站点：有静默门禁或全月无通行。 Silent gate: no passage for {window} minutes or more in operating hours; "
+        "silent site: a silent gate, or no passage all month."
     )
+    # The two gatecontrol views count the same passages: say so if they disagree (e.g. data arriving meanwhile).
+    if (completeness.totals or {}).get("passages") != (sites_table.totals or {}).get("total"):
+        section.notes.append(
+            "注意：完整性统计的通行车次与台账汇总不一致（两次读取之间有数据到达）。"
+            " Passages in the completeness view differ from the ledger summary (data arrived between the reads)."
+        )
 
 
 SPEC = SectionSpec("gates", 5, "五、重点用车单位门禁数据", "Gate data at key vehicle-using sites", SERVICE, build)

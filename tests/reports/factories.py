@@ -19,6 +19,18 @@ def uscc(district: str) -> str:
     return first17 + uscc_check_character(first17)
 
 
+def section_of(report: dict[str, Any], key: str) -> dict[str, Any]:
+    """A section of a report, asserting it is there (not marked unavailable)."""
+    section = next(s for s in report["sections"] if s["key"] == key)
+    assert section["status"] == "ok", section
+    return section
+
+
+def table_of(section: dict[str, Any], key: str) -> dict[str, Any]:
+    """A table of a section by its key."""
+    return next(t for t in section["tables"] if t["key"] == key)
+
+
 class Upstream:
     """Calls one running service as a given role."""
 
@@ -36,11 +48,12 @@ class Upstream:
 class Railshift(Upstream):
     """Enterprises and declarations in railshift."""
 
-    def enterprise(self, name: str, district: str, industry: str = "coal_mining") -> str:
-        code = uscc(district)
+    def enterprise(self, name: str, district: str, industry: str = "coal_mining", *, code: str | None = None,
+                   site_ids: tuple[str, ...] = ()) -> str:  # fmt: skip
+        code = code or uscc(district)
         body = {"name": name, "industry": industry, "district_code": district, "urban_fringe": False,
                 "siding_status": "in_service", "annual_bulk_tonnes": "2000000", "ultra_low_status": "completed",
-                "site_ids": []}  # fmt: skip
+                "site_ids": list(site_ids)}  # fmt: skip
         self.call("PUT", f"/api/v1/enterprises/{code}", "transport", json=body)
         return code
 
@@ -108,14 +121,45 @@ class Vehicles(Upstream):
             json={"status": status, "effective_date": day, "reason": "report test"},
         )
 
+    def listed(self, subject: dict[str, Any], list_kind: str, reason: str, effective_from: str) -> dict[str, Any]:
+        """A list entry about `subject` ({"subject_type": "vehicle", "plate", "plate_colour"} or an enterprise's)."""
+        body = {**subject, "list_kind": list_kind, "reason_code": reason, "evidence": ["报告测试"],
+                "authority": "临汾市生态环境局", "issued_by": "报告测试", "effective_from": effective_from}  # fmt: skip
+        return self.call("POST", "/api/v1/list-entries", "environment", json=body)
+
+    def lift(self, entry: dict[str, Any]) -> None:
+        self.call("POST", f"/api/v1/list-entries/{entry['id']}/lift", "environment", json={"reason": "复检合格"})
+
+    machine_serial = itertools.count(1)
+
+    def machine(self, district: str, registered_on: str, machine_type: str = "excavator",
+                stage: str = "nonroad_3") -> str:  # fmt: skip
+        """A diesel machine registered (编码登记) in `district`; its registration code."""
+        number = next(self.machine_serial)
+        code = f"LF2019R{number:05d}"
+        body = {"code": code, "machine_type": machine_type, "fuel": "diesel", "emission_stage": stage,
+                "engine_model": "YC6J220-T300", "engine_number": f"ER{number:07d}", "product_id": f"PINR{number:09d}",
+                "manufacture_date": "2010-05-01", "owner_uscc": uscc(district), "site": "报告测试工地",
+                "district_code": district, "registered_on": registered_on}  # fmt: skip
+        self.call("POST", "/api/v1/machinery/machines", "environment", json=body)
+        return code
+
+    def inspect(self, code: str, day: str, *, opacity: float, limit: float = 0.8) -> dict[str, Any]:
+        """An on-site spot check with an emission test (failed when the opacity is over the limit)."""
+        body = {"inspection_ref": f"RPT-{code}-{day}", "code": code, "inspected_on": day,
+                "on_construction_site": True, "disclosure_ok": True, "pollution_control_ok": True,
+                "registration_ok": True, "online_monitoring_ok": True, "emission_tested": True, "opacity": opacity,
+                "opacity_limit": limit}  # fmt: skip
+        return self.call("POST", "/api/v1/machinery/inspections", "environment", json=body)
+
 
 class Gatecontrol(Upstream):
     """Sites, gate keys, passages and alerts in gatecontrol."""
 
     events = itertools.count(1)
 
-    def site(self, site_id: str, district: str, name: str) -> str:
-        code = uscc(district)
+    def site(self, site_id: str, district: str, name: str, owner: str | None = None) -> str:
+        code = owner or uscc(district)
         body = {"uscc": code, "name": name, "industry": "steel", "district_code": district, "key_user": True,
                 "address": name}  # fmt: skip
         self.call("PUT", f"/api/v1/sites/{site_id}", "environment", json=body)
@@ -137,6 +181,9 @@ class Gatecontrol(Upstream):
         )
         assert response.status_code in (200, 201), response.text[:500]
         assert response.json()["counts"] == {"created": len(bodies)}, response.json()
+
+    def response_rule(self, body: dict[str, Any]) -> None:
+        self.call("POST", "/api/v1/response-rules", "environment", json=body)
 
     def alert(self, key: str, level: str, area: str, starts_at: str, ends_at: str) -> None:
         self.call("POST", "/api/v1/alerts", "environment",

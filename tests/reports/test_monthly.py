@@ -60,18 +60,19 @@ def test_only_bureaus_and_services_may_read_reports(as_role, upstreams):
     assert response.status_code == 403
 
 
-def test_sections_without_an_upstream_api_are_marked_unavailable_not_zero(as_role, upstreams):
+def test_every_section_is_there_in_order_and_the_report_is_complete(as_role, upstreams):
     report = _report(as_role("environment"))
     assert [s["title_zh"] for s in report["sections"]] == SECTION_TITLES
-    by_key = {s["key"]: s for s in report["sections"]}
-    for key in ("machinery", "blacklists"):
-        section = by_key[key]
-        assert section["status"] == "unavailable"
-        assert section["cause"] == "not_provided"
-        assert section["reason"].startswith("not provided by vehicles yet")
-        assert section["tables"] == [] and section["charts"] == []
-    # Sections the upstreams do not provide yet leave the report complete: nothing that exists failed.
+    assert [s["status"] for s in report["sections"]] == ["ok"] * len(SECTION_TITLES)
     assert report["status"] == "complete"
+    for section in report["sections"]:
+        assert section["sources"], section["key"]  # every section says what it read
+    by_key = {s["key"]: s for s in report["sections"]}
+    # An empty month is shown as such (tables without rows), sourced and judged, never as a missing section.
+    machinery = by_key["machinery"]
+    assert {t["key"] for t in machinery["tables"]} >= {"coverage", "types", "failures", "lez_violations"}
+    assert any(t["code"].startswith("nrmm.") for t in machinery["targets"])
+    assert any(t["code"].startswith("list_reason.") for t in by_key["blacklists"]["targets"])
 
 
 def test_asking_again_returns_the_stored_version_and_regenerate_keeps_the_old(as_role, upstreams):
@@ -103,12 +104,14 @@ def test_xlsx_has_a_cover_and_a_sheet_per_section_with_chinese_headers(as_role, 
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
     names = workbook.sheetnames
     assert names[0] == "封面 Cover"
-    assert "3 非道路移动机械" in names and "4 黑名单与重点监管" in names
+    expected = ["3 非道路移动机械", "3.4 本月抽检超标机械", "4 黑名单与重点监管", "4.3 月末在册",
+                "5.2 各站点门禁数据完整性", "6.2 各企业考核指标与目标", "6.4 门禁台账对账差异"]  # fmt: skip
+    for name in expected:
+        assert name in names, names
     machinery = workbook["3 非道路移动机械"]
-    assert [c.value for c in machinery[1]] == ["状态 Status", "服务 Service", "原因 Reason"]
-    assert machinery["A2"].value == "不可用 unavailable"
-    assert "not provided by vehicles yet" in machinery["C2"].value
+    assert [c.value for c in machinery[1]][:5] == ["区县", "区县代码", "登记在用", "本年已抽检", "覆盖率"]
     assert machinery.freeze_panes == "A2"
+    assert [c.value for c in workbook["4 黑名单与重点监管"][1]][:4] == ["原因", "原因代码", "新增", "解除"]
     cover = {row[0]: row[1] for row in workbook["封面 Cover"].iter_rows(values_only=True)}
     assert cover["月份 Month"] == MONTH
 
@@ -127,7 +130,8 @@ def test_pdf_is_a4_with_a_page_per_section_and_chinese_titles(as_role, upstreams
     # Each section starts a page of its own, in order, after the cover.
     starts = [next(i for i, page in enumerate(pages) if i and title in page) for title in SECTION_TITLES]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
-    assert "本节不可用" in text and "not provided by vehicles yet" in text
+    for heading in ("抽检覆盖率（按区县）", "本月新增与解除（按原因）", "各站点门禁数据完整性", "各企业考核指标与目标"):
+        assert heading in text
     embedded = {
         str(font["/BaseFont"])
         for page in pdf.pages
@@ -160,7 +164,7 @@ def test_a_down_service_fails_the_report_naming_it(down_client):
     assert down_client.get(f"/api/v1/reports/monthly/{MONTH}/versions").get_json()["versions"] == []
 
 
-def test_allow_partial_marks_the_down_section_and_is_not_reused(down_client):
+def test_allow_partial_marks_the_down_section_and_is_kept_while_the_service_stays_down(down_client, as_role):
     report = _report(down_client, allow_partial="true")
     assert report["status"] == "partial"
     transport = next(s for s in report["sections"] if s["key"] == "transport")
@@ -168,10 +172,34 @@ def test_allow_partial_marks_the_down_section_and_is_not_reused(down_client):
     assert transport["cause"] == "service_down"
     assert "railshift" in transport["reason"]
     assert transport["tables"] == []
-    # A partial report is stored (it can be fetched again by version) but a new request tries again.
+    # Asked again while railshift is still down: the stored partial report, not a new version per request
+    # (a console polling the report would otherwise pile up versions).
     again = _report(down_client, allow_partial="true")
-    assert again["version"] == report["version"] + 1
+    assert (again["version"], again["generated_at"]) == (report["version"], report["generated_at"])
+    # Without allow_partial the caller still gets the clear error, not the stored partial report.
+    assert down_client.get(f"/api/v1/reports/monthly/{MONTH}").status_code == 503
+    # regenerate is an explicit ask for a new version, even a partial one.
+    regenerated = _report(down_client, allow_partial="true", regenerate="true")
+    assert (regenerated["version"], regenerated["status"]) == (report["version"] + 1, "partial")
+    # railshift is back: a plain request builds and stores the complete report, and that one is kept.
+    complete = _report(as_role("environment"))
+    assert (complete["version"], complete["status"]) == (report["version"] + 2, "complete")
+    assert _report(as_role("environment"), allow_partial="true")["version"] == complete["version"]
     assert _report(down_client, version=report["version"])["status"] == "partial"
+    versions = down_client.get(f"/api/v1/reports/monthly/{MONTH}/versions").get_json()["versions"]
+    assert [v["status"] for v in versions] == ["complete", "partial", "partial"]
+
+
+def test_a_partial_report_marks_the_missing_section_in_xlsx_and_pdf(down_client):
+    report = _report(down_client, allow_partial="true")
+    query = {"version": report["version"]}
+    xlsx = down_client.get(f"/api/v1/reports/monthly/{MONTH}", query_string={**query, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data))["6 运输结构调整（公转铁）"]
+    assert [c.value for c in sheet[1]] == ["状态 Status", "服务 Service", "原因 Reason"]
+    assert sheet["A2"].value == "不可用 unavailable" and "railshift" in sheet["C2"].value
+    pdf = down_client.get(f"/api/v1/reports/monthly/{MONTH}", query_string={**query, "format": "pdf"})
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "本节不可用" in text and "railshift" in text
 
 
 @pytest.fixture
@@ -230,4 +258,3 @@ def test_the_callers_request_id_reaches_every_upstream(as_role, upstreams):
     assert response.status_code == 200
     for running in upstreams.values():  # the sections are read side by side, each still carrying the id
         assert '"request_id": "rpt-2026-10-a"' in running.log.read_text()
-

@@ -89,3 +89,114 @@ def test_alert_days_are_city_days_clipped_to_the_month():
     assert alert_days([ends_at_midnight], start, end, TZ) == {date(2026, 10, 20)}
     across_months = {"starts_at": "2026-09-29T08:00:00+08:00", "ends_at": "2026-10-02T08:00:00+08:00"}
     assert alert_days([across_months], start, end, TZ) == {date(2026, 10, 1), date(2026, 10, 2)}
+
+
+def test_machinery_coverage_per_district_is_judged_against_the_target_and_adds_up():
+    from reports.content import Table
+    from reports.rules import with_totals
+    from reports.sections.machinery import coverage_rows, target_fraction
+
+    assert target_fraction("0.20") == 0.2 and target_fraction("20") == 0.2 and target_fraction(None) is None
+    coverage = {"by_district": [{"district_code": "141081", "registered": 10, "tested": 1, "share": "0.1000"},
+                                {"district_code": "141002", "registered": 40, "tested": 10, "share": "0.2500"},
+                                {"district_code": "141023", "registered": 0, "tested": 0, "share": None}]}  # fmt: skip
+    rows = coverage_rows(coverage, 0.2)
+    assert [(r["district_code"], r["share"], r["verdict"]) for r in rows] == [
+        ("141002", 0.25, "达标"), ("141023", None, "无登记机械"), ("141081", 0.1, "未达标")]  # fmt: skip
+    assert rows[0]["district"] == "尧都区"
+    columns = [Column("district", "区县", "District"), Column("registered", "登记", "R", ColumnFormat.INTEGER, "sum"),
+               Column("tested", "抽检", "T", ColumnFormat.INTEGER, "sum"),
+               Column("share", "覆盖率", "S", ColumnFormat.PERCENT, "ratio", ("tested", "registered"))]  # fmt: skip
+    totals = with_totals(Table("coverage", "", "", columns, rows)).totals
+    assert (totals["registered"], totals["tested"], totals["share"]) == (50, 11, 0.22)
+
+
+def test_machinery_follow_up_counts_each_outcome_once():
+    from reports.sections.machinery import follow_up_rows
+
+    failures = [{"follow_up": "open"}, {"follow_up": "blacklisted"}, {"follow_up": "open"}, {"follow_up": "new_kind"}]
+    rows = follow_up_rows(failures)
+    assert [(r["follow_up"], r["count"]) for r in rows] == [("待整改", 2), ("列入黑名单", 1), ("new_kind", 1)]
+
+
+def test_list_changes_put_added_and_lifted_side_by_side_and_sum_per_reason():
+    from reports.sections.blacklists import change_rows, reason_rows
+
+    summary = {
+        "added": [{"list_kind": "blacklist", "reason_code": "obd_tampering", "reason_zh": "破坏篡改OBD",
+                   "subject_kind": "vehicle", "count": 3},
+                  {"list_kind": "key_supervision", "reason_code": "fleet_over_emission", "reason_zh": "超标",
+                   "subject_kind": "enterprise", "count": 1},
+                  {"list_kind": "blacklist", "reason_code": "fleet_over_emission", "reason_zh": "超标",
+                   "subject_kind": "enterprise", "count": 2}],
+        "lifted": [{"list_kind": "blacklist", "reason_code": "obd_tampering", "reason_zh": "破坏篡改OBD",
+                    "subject_kind": "vehicle", "count": 1},
+                   {"list_kind": "blacklist", "reason_code": "obd_tampering", "reason_zh": "破坏篡改OBD",
+                    "subject_kind": "machinery", "count": 1}],
+    }  # fmt: skip
+    changes = change_rows(summary)
+    assert [(r["list_kind"], r["reason_code"], r["subject"], r["added"], r["lifted"]) for r in changes] == [
+        ("黑名单", "fleet_over_emission", "企业", 2, 0), ("黑名单", "obd_tampering", "非道路移动机械", 0, 1),
+        ("黑名单", "obd_tampering", "机动车", 3, 1), ("重点监管", "fleet_over_emission", "企业", 1, 0)]  # fmt: skip
+    sources = {"obd_tampering": {"source_document": "临政办发〔2024〕40号", "source_item": "三(五) item 29"}}
+    reasons = reason_rows(changes, sources)
+    assert [(r["reason_code"], r["added"], r["lifted"], r["source"]) for r in reasons] == [
+        ("fleet_over_emission", 3, 0, None),
+        ("obd_tampering", 3, 2, "临政办发〔2024〕40号 三(五) item 29"),
+    ]
+
+
+def test_a_site_that_sent_nothing_is_silent_and_listed():
+    from reports.sections.gates import completeness_rows
+
+    counts = {"gates": 2, "gates_silent": 0, "silent_minutes": 0, "days_without_events": 0, "passages": 5,
+              "incomplete_plates": 0, "unknown_vehicles": 1, "backfilled": 0}  # fmt: skip
+    items = [{**counts, "site_id": "S2", "name": "静默", "district_code": "141002", "passages": 0,
+              "days_without_events": 31, "last_event_at": None},
+             {**counts, "site_id": "S1", "name": "正常", "district_code": "141002", "last_event_at": "2025-10-31"},
+             {**counts, "site_id": "S3", "name": "断线", "district_code": "141002", "gates_silent": 1,
+              "silent_minutes": 120, "last_event_at": "2025-10-30"}]  # fmt: skip
+    rows = completeness_rows(items)
+    assert [(r["site"], r["silent"]) for r in rows] == [("S1 正常", "否"), ("S2 静默", "是"), ("S3 断线", "是")]
+
+
+def test_a_reconciliation_gap_row_per_direction_says_how_large_it_is():
+    from reports.sections.transport import gap_rows
+
+    declaration = {"version": 2, "status": "approved", "reconciliation": {
+        "status": "gap", "threshold_percent": "20",
+        "directions": {"in": {"declared_road_tonnes": "300", "estimated_tonnes": "60", "trips": {"N3": 2},
+                              "gap_percent": "80.00"},
+                       "out": {"declared_road_tonnes": "90", "estimated_tonnes": "100", "trips": {"N3": 3, "N2": 1},
+                               "gap_percent": "10.00"}}}}  # fmt: skip
+    rows = gap_rows("煤业", "91141002MA0000001X", declaration)
+    assert [(r["direction"], r["declared_tonnes"], r["estimated_tonnes"], r["difference_tonnes"], r["trips"],
+             r["gap_share"], r["over"]) for r in rows] == [
+        ("进厂", 300, 60, 240, 2, 0.8, "是"), ("出厂", 90, 100, -10, 4, 0.1, "否")]  # fmt: skip
+    assert gap_rows("煤业", "x", {"version": 1, "status": "submitted", "reconciliation": None}) == []
+
+
+def test_a_report_missing_the_same_sections_is_the_same_partial_report():
+    from reports.commands import missing_sections
+
+    def report(*unavailable):
+        missing = [{"number": n, "service": s, "status": "unavailable", "cause": c} for n, s, c in unavailable]
+        return {"sections": [*missing, {"number": 1, "service": "vehicles", "status": "ok", "cause": None}]}
+
+    down = report((6, "railshift", "service_down"), (3, "vehicles", "not_provided"))
+    assert missing_sections(down) == {(6, "railshift")}
+    assert missing_sections(down) != missing_sections(report((5, "gatecontrol", "service_down")))
+    assert missing_sections(report((3, "vehicles", "not_provided"))) == set()
+
+
+def test_the_enterprises_whose_targets_are_shown_are_the_non_compliant_first_furthest_below_first():
+    from reports.sections.transport import judged_first
+
+    rail = {"items": [
+        {"uscc": "A", "declared": True, "share": "90.00"}, {"uscc": "B", "declared": True, "share": "10.00"},
+        {"uscc": "C", "declared": False, "share": None}, {"uscc": "D", "declared": True, "share": "50.00"},
+        {"uscc": "E", "declared": True, "share": "70.00"},
+    ]}  # fmt: skip
+    failing = {"items": [{"uscc": "E", "worst_margin_pp": "-5.00"}, {"uscc": "A", "worst_margin_pp": "-31.61"}]}
+    assert [row["uscc"] for row in judged_first(rail, failing, 10)] == ["A", "E", "B", "D"]
+    assert [row["uscc"] for row in judged_first(rail, failing, 3)] == ["A", "E", "B"]

@@ -18,14 +18,7 @@ def upstreams(seeded_upstreams):
     return seeded_upstreams
 
 
-def _section(report: dict, key: str) -> dict:
-    section = next(s for s in report["sections"] if s["key"] == key)
-    assert section["status"] == "ok", section
-    return section
-
-
-def _table(section: dict, key: str) -> dict:
-    return next(t for t in section["tables"] if t["key"] == key)
+_section, _table = factories.section_of, factories.table_of
 
 
 def _report(as_role, area: str) -> dict:
@@ -91,6 +84,57 @@ def test_the_city_report_includes_every_district(as_role, railshift_data):
     shares = _table(_section(_report(as_role, "city"), "transport"), "shares")
     assert railshift_data["elsewhere"] in {row["uscc"] for row in shares["rows"]}
     assert shares["totals"]["rail_tonnes"] == 1500
+
+
+def test_each_enterprise_is_judged_against_its_own_target_drawn_as_a_line(as_role, railshift_data):
+    section = _section(_report(as_role, DISTRICT), "transport")
+    targets = _table(section, "targets")
+    rows = {row["uscc"]: row for row in targets["rows"]}
+    # Only enterprises with approved figures are judged; the waiting one is listed as not approved instead.
+    assert set(rows) == {railshift_data["clean"], railshift_data["dirty"]}
+    clean, dirty = rows[railshift_data["clean"]], rows[railshift_data["dirty"]]
+    assert (clean["ratio"], clean["share"], clean["target"], clean["margin_pp"]) == ("清洁运输比例", 0.9, 0.8, 10.0)
+    assert (clean["verdict"], dirty["verdict"], dirty["margin_pp"]) == ("达标", "未达标", -50.0)
+    assert "临政办发〔2024〕40号" in dirty["source"]
+    chart = next(c for c in section["charts"] if c["table"] == "targets")
+    assert (chart["kind"], chart["value"], chart["target"]) == ("share_vs_target", "share", "target")
+
+
+GAP_MONTH = "2025-09"
+
+
+@pytest.fixture(scope="module")
+def gap_data(upstreams):
+    """A coal mine declaring 300 t inbound by road while its gate saw two heavy trucks come in (about 60 t)."""
+    code = factories.uscc(OTHER_DISTRICT)
+    gates = factories.Gatecontrol(upstreams["gatecontrol"].url)
+    key = gates.site("RS-R", OTHER_DISTRICT, "侯马对账煤业", owner=code)
+    gates.passages(key, factories.passage("2025-09-03T08:00:00+08:00", stage="6"),
+                   factories.passage("2025-09-04T08:00:00+08:00", stage="6"))  # fmt: skip
+    rail = factories.Railshift(upstreams["railshift"].url)
+    rail.enterprise("侯马对账煤业", OTHER_DISTRICT, code=code, site_ids=("RS-R",))
+    declaration = rail.approved(code, GAP_MONTH, rail_t=100, clean_road_t=200, dirty_road_t=100)
+    return {"uscc": code, "declaration": declaration}
+
+
+def test_reconciliation_gaps_show_how_large_they_are(as_role, gap_data):
+    assert gap_data["declaration"]["reconciliation_status"] == "gap", gap_data["declaration"].get("reconciliation")
+    response = as_role("environment").get(
+        f"/api/v1/reports/monthly/{GAP_MONTH}", query_string={"area": OTHER_DISTRICT, "regenerate": "true"}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    section = _section(response.get_json(), "transport")
+    gaps = _table(section, "reconciliation_gaps")
+    rows = {row["direction"]: row for row in gaps["rows"] if row["uscc"] == gap_data["uscc"]}
+    inbound = rows["进厂"]
+    assert (inbound["declared_tonnes"], inbound["estimated_tonnes"], inbound["difference_tonnes"]) == (300, 60, 240)
+    assert (inbound["trips"], inbound["gap_share"], inbound["threshold"], inbound["over"]) == (2, 0.8, 0.2, "是")
+    assert (rows["出厂"]["declared_tonnes"], rows["出厂"]["over"]) == (0, "否")
+    totals = gaps["totals"]
+    assert (totals["declared_tonnes"], totals["estimated_tonnes"], totals["trips"]) == (
+        sum(r["declared_tonnes"] for r in gaps["rows"]), sum(r["estimated_tonnes"] for r in gaps["rows"]),
+        sum(r["trips"] for r in gaps["rows"]))  # fmt: skip
+    assert any("/api/v1/declarations/{id}" in s["path"] for s in section["sources"])
 
 
 def test_rules_exist_upstream(upstreams):
@@ -182,6 +226,16 @@ def test_nev_shares_of_stock_and_additions_against_target_month_on_month(as_role
     assert (city_bus["stock_total"], city_bus["stock_share"]) == (5, 0.6)
 
 
+# A response rule of Linfen for the test (the shipped alert rule is Shijiazhuang's and binds no Linfen site):
+# during an orange alert, diesel trucks of China IV and below hauling coal may not pass.
+LINFEN_ALERT_RULE = {
+    "code": "alert.report_test.linfen", "jurisdiction": "141000", "issuer": "临汾市人民政府", "min_level": "orange",
+    "directions": ["in", "out"], "fuels": ["diesel"], "max_stage": "china_4", "goods_keywords": ["煤"],
+    "industries": ["steel", "coking"], "effective_from": "2019-01-01", "source_document": "临测〔2025〕1号",
+    "source_item": "item 1", "description": "report test rule",
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def gate_data(upstreams):
     """Three sites (two in the district); an orange alert on 10-12 October; passages around it and the month."""
@@ -189,7 +243,9 @@ def gate_data(upstreams):
     plant = gates.site("RS-A", DISTRICT, "尧都钢铁")
     coke = gates.site("RS-B", DISTRICT, "尧都焦化")
     far = gates.site("RS-C", OTHER_DISTRICT, "侯马钢铁")
+    gates.site("RS-S", DISTRICT, "尧都静默焦化")  # registered, but its gates sent nothing all month
     gates.alert("LF-2025-10", "orange", "141000", "2025-10-10T12:00:00+08:00", "2025-10-12T12:00:00+08:00")
+    gates.response_rule(LINFEN_ALERT_RULE)
     passage = factories.passage
     gates.passages(
         plant,
@@ -208,7 +264,8 @@ def gate_data(upstreams):
 def test_gate_figures_per_site_with_the_alert_and_its_violations(as_role, gate_data):
     section = _section(_report(as_role, DISTRICT), "gates")
     sites = {row["site"].split()[0]: row for row in _table(section, "sites")["rows"]}
-    assert set(sites) == {"RS-A", "RS-B"}
+    assert set(sites) == {"RS-A", "RS-B", "RS-S"}  # every site of the district, the one that sent nothing too
+    assert (sites["RS-S"]["total"], sites["RS-S"]["complete_share"]) == (0, None)
     plant = sites["RS-A"]
     assert (plant["total"], plant["in"], plant["out"]) == (5, 4, 1)
     assert (plant["alert_day_passages"], plant["violations"], plant["china_4_or_below"]) == (2, 1, 2)
@@ -222,7 +279,27 @@ def test_gate_figures_per_site_with_the_alert_and_its_violations(as_role, gate_d
     alerts = _table(section, "alerts")["rows"]
     assert [(a["alert_key"], a["days"]) for a in alerts] == [("LF-2025-10", 3)]
     assert [v["site_id"] for v in _table(section, "violations")["rows"]] == ["RS-A"]
-    assert any(t["document"] == "石政发〔2019〕3号" for t in section["targets"])
+    documents = {t["document"] for t in section["targets"]}
+    # Only the rules that can bind a site of the area are cited: Shijiazhuang's plan judges nothing in Linfen.
+    assert "临测〔2025〕1号" in documents and "石政发〔2019〕3号" not in documents
+
+
+def test_silent_sites_and_gates_are_listed_with_the_completeness_of_every_site(as_role, gate_data):
+    section = _section(_report(as_role, DISTRICT), "gates")
+    table = _table(section, "completeness")
+    rows = {row["site"].split()[0]: row for row in table["rows"]}
+    assert set(rows) == {"RS-A", "RS-B", "RS-S"}
+    silent = rows["RS-S"]
+    assert (silent["passages"], silent["days_without_events"], silent["last_event_at"], silent["silent"]) == (
+        0, 31, None, "是")  # fmt: skip
+    assert (rows["RS-A"]["passages"], rows["RS-A"]["incomplete_plates"], rows["RS-A"]["gates"]) == (5, 1, 2)
+    # The completeness view and the ledger count the same passages; the totals are the sums of the sites.
+    assert table["totals"]["passages"] == _table(section, "sites")["totals"]["total"] == 6
+    for key in ("gates", "gates_silent", "silent_minutes", "days_without_events", "incomplete_plates"):
+        assert table["totals"][key] == sum(row[key] for row in table["rows"])
+    assert any(c["table"] == "completeness" and c["value"] == "silent_minutes" for c in section["charts"])
+    assert any(s["path"].startswith("/api/v1/completeness/monthly?") for s in section["sources"])
+    assert not any("注意" in note for note in section["notes"])
 
 
 def test_the_city_gate_figures_include_the_other_district(as_role, gate_data):
