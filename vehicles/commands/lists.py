@@ -42,8 +42,9 @@ def _retried(session: Any, facts: dict[str, Any]) -> ListEntry | None:
     return None
 
 
-def _add(session: Any, facts: dict[str, Any], actor: str, supersedes: str | None = None) -> ListEntry:
-    entry = ListEntry(id=new_entry_id(), supersedes=supersedes, created_by=actor, created_at=utcnow(), **facts)
+def _add(session: Any, facts: dict[str, Any], actor: str, supersedes: str | None = None,
+         at: datetime | None = None) -> ListEntry:
+    entry = ListEntry(id=new_entry_id(), supersedes=supersedes, created_by=actor, created_at=at or utcnow(), **facts)
     session.add(entry)
     session.flush()
     session.add(ListEntryEvent(entry_id=entry.id, kind="added", actor=actor, at=entry.created_at,
@@ -67,6 +68,7 @@ class AddListEntry:
 
     facts: dict[str, Any]
     actor: str
+    recorded_at: datetime | None = None  # now; an earlier time only when loading history (the demo city)
 
     def run(self) -> tuple[ListEntry, bool]:
         """Run the command; returns (entry, created)."""
@@ -74,7 +76,7 @@ class AddListEntry:
             existing = _retried(session, self.facts)
             if existing is not None:
                 return existing, False
-            entry = _add(session, self.facts, self.actor)
+            entry = _add(session, self.facts, self.actor, at=self.recorded_at)
             append_changes(session, [(ADDED, feed_key(entry), feed_record(entry))])
             return entry, True
 
@@ -86,12 +88,13 @@ class LiftListEntry:
     entry_id: str
     reason: str
     actor: str
+    lifted_at: datetime | None = None  # now; an earlier time only when loading history (the demo city)
 
     def run(self) -> ListEntry:
         """Run the command."""
         with unit_of_work() as session:
             entry = get_entry(session, self.entry_id, for_update=True)
-            _lift(session, entry, self.reason, self.actor, utcnow())
+            _lift(session, entry, self.reason, self.actor, self.lifted_at or utcnow())
             session.flush()
             append_changes(session, [(LIFTED, feed_key(entry), feed_record(entry))])
             return entry
