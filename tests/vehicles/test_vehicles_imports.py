@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import TEST_SECRET
 from tests.vehicles.factories import plate, uscc, vin
 from vehicles.cli import cli
+from vehicles.imports_spec import VEHICLE_TABLE
+from vehicles.rules import _ID_CHECK, _ID_WEIGHTS
 
 ZH = ["号牌号码", "号牌颜色", "车辆识别代号", "车辆类型", "使用性质", "燃料种类", "排放阶段", "营运",
       "所有人统一社会信用代码", "行政区划代码", "注册日期", "状态", "状态日期"]  # fmt: skip
@@ -165,3 +169,157 @@ def test_raw_plates_with_backslashes_and_tabs_are_kept_as_received(as_role):
     assert (record["plate_raw"], record["stage_inferred"]) == (raw, True)
     change = reader.get("/api/v1/changes").get_json()["items"][0]
     assert change["data"]["plate_raw"] == raw and change["key"] == {"plate": plate(21), "plate_colour": "yellow"}
+
+
+# ---- the set-wise PostgreSQL import and the row-wise one agree ----------------------------------------------
+
+ALL = [c.zh for c in VEHICLE_TABLE.columns]
+
+
+def full_row(serial, **overrides):
+    values = dict(zip(ZH, row(serial), strict=True))
+    values.update(overrides)
+    return [values.get(h, "") for h in ALL]
+
+
+def person_id(serial):
+    first17 = f"14100219800101{serial:03d}"
+    return first17 + _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def first_register():
+    """Every kind of row: canonical, tolerated spellings (read in Python), refused, blank, repeated."""
+    return [
+        full_row(1),
+        full_row(2, 排放阶段=""),  # inferred
+        full_row(3, 号牌号码="晋l 00003", 车辆识别代号=vin(3).lower()),  # tolerated spellings
+        full_row(4, 车辆识别代号="LFWSRXRJ200000003"),  # wrong check digit
+        [""] * len(ALL),  # blank: counted in row numbers, not read
+        full_row(6, 所有人统一社会信用代码="", 所有人身份证号=person_id(6)),
+        full_row(7, 所有人身份证号=person_id(7)),  # a credit code and a person id
+        full_row(8, 号牌号码="晋LD00008", 号牌颜色="绿", 燃料种类="纯电动", 排放阶段=""),  # electric: nothing inferred
+        full_row(9, 燃料种类="纯电动", 排放阶段="D"),
+        full_row(10, 状态="报废", 状态日期="2019-03-01"),
+        full_row(11, 状态="转出"),
+        full_row(12, 强制报废日期="2011-01-01"),  # before registration
+        full_row(13, 被更新车辆号牌="晋L99913", 被更新车辆号牌颜色="黄"),
+        full_row(14, 被更新车辆号牌="晋L99914"),  # colour missing
+        full_row(15, 注册日期="2999-01-01"),
+        full_row(2, 排放阶段="国四"),  # plate 2 again in the same batch of four: refused
+        full_row(17, 行政区划代码="１４１００２", 排放阶段="  "),  # full-width digits; blank stage: inferred
+        full_row(18, 营运="也许"),
+        full_row(19, 所有人统一社会信用代码="", 所有人身份证号=person_id(19).lower()),  # ends in x: read in Python
+        full_row(20, 号牌号码="晋Ｌ０００２０"),  # full-width
+        full_row(20, 排放阶段="国四"),  # plate 20 again in the same batch: refused
+        full_row(1, 排放阶段="国五"),  # plate 1 again in a later batch: applied after the first
+        full_row(22, 车辆类型="轻型货车", 燃料种类="汽油", 注册日期="2008-07-01", 排放阶段=""),
+        full_row(23, 排放阶段="国六b", 车辆识别代号=""),
+        full_row(24, 状态="正常", 状态日期="2020-01-01"),
+    ]
+
+
+def second_register():
+    """Updates on top of the first: changed, unchanged, a recorded stage kept, a status conflict, new rows."""
+    return [
+        full_row(1, 排放阶段="国六a"),  # changed
+        full_row(2, 排放阶段="国五"),  # a recorded stage replaces an inferred one
+        full_row(13, 排放阶段=""),  # an inferred stage never replaces a recorded one: unchanged
+        full_row(10, 状态="注销", 状态日期="2020-01-01"),  # refused: status differs from the registry
+        full_row(11),  # unchanged
+        full_row(30),
+        full_row(31, 排放阶段=""),
+    ]
+
+
+def write_csv(path, rows):
+    path.write_bytes(csv_bytes(rows, headers=ALL))
+    return path
+
+
+def run_import(app, path, **options):
+    from vehicles.commands.imports import RunImport, create_job
+
+    with app.app_context():
+        dry_run = options.pop("dry_run", False)
+        job = create_job(path.name, "-", dry_run, "test")
+        return RunImport(job.id, path, path.name, TEST_SECRET, "test", dry_run, options.pop("batch_size", 4),
+                         **options).run()
+
+
+def snapshot(app, job):
+    from sqlalchemy import select
+
+    from shared.db import session
+    from vehicles.models import ChangeLog, ImportRowError, Vehicle, VehicleEvent
+
+    with app.app_context():
+        s = session()
+        columns = [c for c in Vehicle.__table__.c if c.key not in ("id", "created_at", "updated_at")]
+        vehicles = sorted(tuple(r) for r in s.execute(select(*columns)))
+        events = sorted((e.kind, str(e.effective_date), e.from_value, e.to_value, e.reason)
+                        for e in s.scalars(select(VehicleEvent)))
+        feed = list(s.execute(select(ChangeLog.seq, ChangeLog.kind, ChangeLog.key, ChangeLog.data)
+                              .order_by(ChangeLog.seq)))
+        errors = [(e.row, e.field, e.reason, e.value) for e in
+                  s.scalars(select(ImportRowError).where(ImportRowError.job_id == job.id)
+                            .order_by(ImportRowError.row, ImportRowError.id))]
+        s.rollback()
+    assert [r.seq for r in feed] == list(range(1, len(feed) + 1))
+    counters = (job.state, job.rows_read, job.rows_invalid, job.rows_inserted, job.rows_updated, job.rows_unchanged)
+    # items of one commit may come in any order; the set of items and their kinds must agree
+    items = sorted((kind, json.dumps(key, sort_keys=True), json.dumps(data, sort_keys=True))
+                   for _, kind, key, data in feed)
+    return {"counters": counters, "errors": errors, "vehicles": vehicles, "events": events, "feed": items}
+
+
+def clear_registry(app):
+    from sqlalchemy import delete
+
+    from vehicles.models import ChangeLog, ImportJob, ImportRowError, Vehicle, VehicleEvent
+
+    with app.app_context(), app.extensions["lantian.db"].engine.begin() as connection:
+        for model in (ImportRowError, ImportJob, ChangeLog, VehicleEvent, Vehicle):
+            connection.execute(delete(model.__table__))
+
+
+def test_the_set_wise_import_and_the_row_wise_one_agree_row_for_row(app, db, backend, tmp_path):
+    if backend != "postgresql":
+        pytest.skip("the set-wise import is PostgreSQL's; SQLite imports row by row")
+    first, second = write_csv(tmp_path / "first.csv", first_register()), write_csv(tmp_path / "second.csv",
+                                                                                    second_register())
+    results = {}
+    modes = {"row-wise": {"setwise": False}, "set-wise": {"setwise": True},
+             "set-wise, every row read in Python": {"setwise": True, "sql_checks": False},
+             "set-wise, chunks of 5 rows": {"setwise": True, "chunk_rows": 5}}
+    for mode, options in modes.items():
+        clear_registry(app)
+        one = snapshot(app, run_import(app, first, **options))
+        dry = snapshot(app, run_import(app, second, dry_run=True, **options))
+        two = snapshot(app, run_import(app, second, **options))
+        results[mode] = (one, dry, two)
+    expected = results.pop("row-wise")
+    one, dry, two = expected
+    assert one["counters"] == ("done", 24, 7, 15, 2, 0)
+    assert [(r, f) for r, f, _, _ in one["errors"]] == [
+        (5, "vin"), (8, "owner_person_id"), (13, "scrap_deadline"), (15, "replaces_plate_colour"),
+        (16, "registration_date"), (19, "operating"), (22, "plate")]
+    assert one["errors"][-1][2] == "same plate and colour as row 21 of this file"
+    assert dry["counters"] == two["counters"] == ("done", 7, 1, 2, 3, 1)
+    assert two["errors"] == [(5, "status", "the vehicle is scrapped since 2019-03-01; change its status with POST "
+                              "/api/v1/vehicles/{plate}/{colour}/status (date and reason)", "deregistered")]
+    for mode, result in results.items():
+        for name, got, want in zip(("first", "dry run", "second"), result, expected, strict=True):
+            assert got == want, f"{mode}, {name} import differs from the row-wise one"
+
+
+def test_a_csv_postgresql_cannot_copy_as_is_is_read_the_tolerant_way(app, db, tmp_path):
+    """A ragged line, a line holding only \\. (COPY's end of data) and GB18030 all import every row."""
+    ragged = csv_bytes([row(1), row(2)]).replace(plate(2).encode(), b"X").rstrip(b"\r\n") + b",extra\r\n"
+    ragged += "\r\n".join(",".join(r) for r in [row(3)]).encode() + b"\r\n"
+    dotted = csv_bytes([row(4), ["\\."], row(5)])
+    for name, data, inserted, invalid in (("ragged.csv", ragged, 2, 1), ("dotted.csv", dotted, 2, 1),
+                                          ("gb.csv", csv_bytes([row(6), row(7)], encoding="gb18030"), 2, 0)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        job = run_import(app, path)
+        assert (job.state, job.rows_inserted, job.rows_invalid) == ("done", inserted, invalid), (name, job.detail)

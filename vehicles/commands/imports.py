@@ -36,6 +36,7 @@ from vehicles.daos.imports import (
     update_vehicles,
 )
 from vehicles.daos.registry import inference_table
+from vehicles.import_pg import SetwiseImport
 from vehicles.imports_spec import VEHICLE_TABLE
 from vehicles.models import ImportJob
 from vehicles.rules import InferenceRow
@@ -171,19 +172,26 @@ class RunImport:
     dry_run: bool = False
     batch_size: int = BATCH_SIZE
     on_batch: Callable[[ImportJob], None] | None = None
+    # None: set-wise on PostgreSQL (vehicles.import_pg), row-wise batches on SQLite; tests force either, and
+    # may send every row of the set-wise path through Python (sql_checks) or commit in smaller chunks.
+    setwise: bool | None = None
+    sql_checks: bool = True
+    chunk_rows: int | None = None
 
     def run(self) -> ImportJob:
         """Run the command."""
         db = database()
         with db.sessionmaker() as session, session.begin():
             get_job(session, self.job_id).state = "running"
-            writer = BatchWriter(inference_table(session), self.secret_key, self.actor, self.dry_run)
+            table = inference_table(session)
+        setwise = db.engine.dialect.name == "postgresql" if self.setwise is None else self.setwise
         try:
-            rows = read_table(self.path, VEHICLE_TABLE, filename=self.filename)
-            for batch in _batches(rows, self.batch_size):
-                job = self._apply(db, writer, writer.prepare(batch))
-                if self.on_batch:
-                    self.on_batch(job)
+            if setwise:
+                SetwiseImport(self.job_id, self.path, self.filename, self.secret_key, self.actor, self.dry_run,
+                              self.batch_size, table, lambda: self._progress(db), self.sql_checks,
+                              self.chunk_rows).run(db)
+            else:
+                self._row_wise(db, BatchWriter(table, self.secret_key, self.actor, self.dry_run))
             state, detail = "done", None
         except Exception as exc:  # the job records why it stopped; batches already committed stay
             logger.exception("import %s failed", self.job_id)
@@ -195,6 +203,19 @@ class RunImport:
             job = get_job(session, self.job_id)
             job.state, job.detail, job.finished_at = state, detail, utcnow()
         return job
+
+    def _row_wise(self, db: Database, writer: BatchWriter) -> None:
+        """Read, check and apply the file batch by batch in Python (SQLite)."""
+        rows = read_table(self.path, VEHICLE_TABLE, filename=self.filename)
+        for batch in _batches(rows, self.batch_size):
+            job = self._apply(db, writer, writer.prepare(batch))
+            if self.on_batch:
+                self.on_batch(job)
+
+    def _progress(self, db: Database) -> None:
+        if self.on_batch:
+            with db.sessionmaker() as session:
+                self.on_batch(get_job(session, self.job_id))
 
     def _apply(self, db: Database, writer: BatchWriter, batch: PreparedBatch) -> ImportJob:
         """One batch in one transaction, with the job's counters; retried once if a clerk registered one of its
