@@ -7,6 +7,7 @@
   var ranking = data("chart-data");
   var trend = data("trend-data");
   var stack = data("stack-data");
+  var coverage = data("coverage-data");
   if (ranking) {
     chart.setOption({
       animation: false, grid: { left: 200, right: 24 }, tooltip: {},
@@ -22,6 +23,24 @@
       series: Object.keys(trend.series).map(function (name) {
         return { name: name, type: "line", data: trend.series[name].map(function (v) { return v === null ? null : Number(v); }) };
       })
+    });
+  }
+  if (coverage) {
+    // each district's tested share as bars, the target as a dashed line across them
+    var line = coverage.target === null ? [] : [{ yAxis: Number(coverage.target), name: coverage.target_label }];
+    chart.setOption({
+      animation: false, tooltip: { trigger: "axis" }, legend: {}, grid: { bottom: 60 },
+      xAxis: { type: "category", data: coverage.names, axisLabel: { interval: 0 } },
+      yAxis: { type: "value", axisLabel: { formatter: "{value}%" },
+               max: function (v) { return Math.max(Math.ceil(v.max / 5) * 5, coverage.target ? Number(coverage.target) + 5 : 0); } },
+      series: [{ name: coverage.series, type: "bar", itemStyle: { color: "#0b3d91" },
+                 label: { show: true, position: "top", formatter: "{c}%" },
+                 data: coverage.values.map(function (v, i) {  // under the target: red, as in the table
+                   return { value: v === null ? null : Number(v),
+                            itemStyle: { color: coverage.met[i] === false ? "#b00020" : "#0b3d91" } };
+                 }),
+                 markLine: { symbol: "none", lineStyle: { color: "#b00020", type: "dashed", width: 2 },
+                             label: { formatter: coverage.target_label + " " + coverage.target + "%" }, data: line } }]
     });
   }
   if (stack) {
