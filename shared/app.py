@@ -15,6 +15,7 @@ from shared.auth import init_auth
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import register_error_handlers
+from shared.jsonutil import FastJSONProvider
 from shared.logs import init_request_logging
 from shared.migrate import script_heads
 
@@ -31,6 +32,7 @@ def create_service_app(
 ) -> Flask:
     """Build one service's Flask app from its settings and its API blueprints."""
     app = Flask(import_name)
+    app.json = FastJSONProvider(app)
     app.config.update(
         TESTING=settings.testing,
         MAX_CONTENT_LENGTH=settings.max_content_length,

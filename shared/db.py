@@ -112,7 +112,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # not in autocommit: there SQLAlchemy never commits, so an explicit BEGIN would roll every write back
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -122,13 +124,28 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._relaxed_engine: Engine | None = None
 
     def init_app(self, app: Flask) -> None:
         app.extensions["lantian.db"] = self
         app.teardown_appcontext(_close_session)
 
+    @property
+    def relaxed_engine(self) -> Engine | None:
+        """Autocommit connections whose commits do not wait for the WAL flush (PostgreSQL only, else None).
+
+        A pool of its own, so the setting never leaks to a connection that writes data other than audit rows.
+        """
+        if self._relaxed_engine is None and self.engine.dialect.name == "postgresql":
+            self._relaxed_engine = make_engine(
+                self.url, isolation_level="AUTOCOMMIT", connect_args={"options": "-c synchronous_commit=off"}
+            )
+        return self._relaxed_engine
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._relaxed_engine is not None:
+            self._relaxed_engine.dispose()
 
 
 def database() -> Database:
@@ -162,14 +179,19 @@ def unit_of_work() -> Iterator[Session]:
 
 
 @contextmanager
-def autocommit_session() -> Iterator[Session]:
+def autocommit_session(*, wait_for_flush: bool = True) -> Iterator[Session]:
     """A session on a connection of its own in autocommit mode: each statement commits by itself.
 
     For commands whose every write is one statement (atomic alone): on PostgreSQL it saves the BEGIN and
     COMMIT round trips a transaction costs. Not for work that must see its own earlier writes roll back.
+    `wait_for_flush=False` (PostgreSQL) commits without waiting for the WAL flush: only for rows whose loss in
+    a database crash (the last fraction of a second) is acceptable, such as audit rows of reads.
     """
-    with (
-        database().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
-        Session(bind=connection) as db_session,
-    ):
+    db = database()
+    relaxed = None if wait_for_flush else db.relaxed_engine
+    if relaxed is not None:
+        connection = relaxed.connect()  # autocommit already: no isolation level to set and reset per use
+    else:
+        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with connection, Session(bind=connection) as db_session:
         yield db_session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -84,3 +85,13 @@ def test_a_recorded_token_carries_its_expiry(auth_database_url):
         assert timedelta(days=1) < record.expires_at - utcnow() <= timedelta(days=2)
     finally:
         auth.dispose()
+
+
+def test_a_token_accepted_before_is_refused_once_it_has_expired(client, monkeypatch):
+    token = make_token("admin", expires_in=timedelta(hours=1))
+    assert _get(client, token).status_code == 200  # verified once; later requests reuse the verification
+    two_hours_on = time.time() + 2 * 3600
+    monkeypatch.setattr("shared.auth.time.time", lambda: two_hours_on)
+    response = _get(client, token)
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "token-expired"

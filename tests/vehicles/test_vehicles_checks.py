@@ -235,3 +235,29 @@ def test_a_get_look_up_answers_like_the_post(as_role):
     answer = police.get(CHECK, query_string={"plate": "晋l 00022", "plate_colour": "yellow"}).get_json()
     assert answer["blacklisted"] and answer["query"]["plate"] == plate(22)
     assert police.get(CHECK, query_string={"plate": ""}).status_code == 422
+
+
+def test_a_misread_plate_in_a_bulk_check_gets_likely_plates_and_a_well_formed_unknown_one_none(as_role):
+    env, police = as_role("environment"), as_role("police")
+    register(env, vehicle(23, plate="晋L20800"))
+    results = police.post(BULK, json={"items": [{"plate": "晋L2O8OO"}, {"plate": plate(24)}]}).get_json()["items"]
+    assert results[0]["found"] is False and results[0]["suggestions"][0] == {"plate": "晋L20800", "known": True}
+    assert results[1]["found"] is False and results[1]["suggestions"] == []
+
+
+def test_a_bulk_check_answers_each_plate_as_a_single_check_does(as_role):
+    env, police = as_role("environment"), as_role("police")
+    register(env, vehicle(25))
+    add_entry(env, list_entry(25))
+    register(env, vehicle(26))
+    add_entry(env, list_entry(27))  # listed, not registered
+    items = [{"plate": plate(25)}, {"plate": plate(26)}, {"plate": plate(27)}, {"plate": plate(28)}]
+    bulk = police.post(BULK, json={"items": items}).get_json()["items"]
+    # a bulk check searches likely plates only for malformed ones, so an unknown plate's suggestions differ
+    differ = {"index", "checked_at", "suggestions"}
+    for item, answer in zip(items, bulk, strict=True):
+        single = police.post(CHECK, json=item).get_json()
+        assert {k: v for k, v in answer.items() if k not in differ} == {
+            k: v for k, v in single.items() if k not in differ}
+    assert [a["found"] for a in bulk] == [True, True, True, False]
+    assert [a["blacklisted"] for a in bulk] == [True, False, True, False]

@@ -1,0 +1,67 @@
+"""The services' JSON (orjson underneath) writes the documents Flask's own provider writes and reads what it reads."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from shared.jsonutil import FastJSONProvider, dumps_text
+
+
+@dataclass
+class _Point:
+    x: int
+    label: str
+
+
+DOCUMENT = {
+    "zeta": [1, 2.5, None, True, (3, 4)],
+    "alpha": {"晋L12345": "国三 diesel", "b": {"z": 1, "a": 0.1}},
+    "when": datetime(2026, 11, 26, 8, 30, tzinfo=UTC),
+    "day": date(2026, 11, 26),
+    "amount": Decimal("12.50"),
+    "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    "point": _Point(1, "东"),
+    "counts": {7: "integer keys", 8: "written as strings"},
+}
+
+
+def _providers() -> tuple[FastJSONProvider, DefaultJSONProvider]:
+    app = Flask(__name__)
+    return FastJSONProvider(app), DefaultJSONProvider(app)
+
+
+def test_the_same_document_as_flask_writes_compact_with_characters_as_they_are():
+    fast, flask = _providers()
+    assert fast.dumps(DOCUMENT) == flask.dumps(DOCUMENT, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_values_orjson_cannot_write_are_written_as_before():
+    fast, flask = _providers()
+    huge = {"n": 2**70}
+    assert fast.dumps(huge) == flask.dumps(huge)
+    assert fast.dumps({"x": 1}, indent=2) == flask.dumps({"x": 1}, indent=2)
+
+
+def test_reads_what_flask_reads():
+    fast, flask = _providers()
+    text = '{"plate": "晋L12345", "n": [1, 2.5, null], "big": 123456789012345678901234567890}'
+    assert fast.loads(text) == flask.loads(text) and fast.loads(text)["big"] == 123456789012345678901234567890
+    assert fast.loads(text.encode()) == flask.loads(text.encode())
+    assert math.isnan(fast.loads('{"x": NaN}')["x"])
+
+
+def test_json_stored_as_text_keeps_chinese_characters():
+    assert dumps_text({"reason": "冒黑烟", "codes": ["a"]}) == '{"reason":"冒黑烟","codes":["a"]}'
+
+
+def test_a_service_answers_in_utf8_json(client):
+    response = client.get("/health")
+    assert response.mimetype == "application/json"
+    assert response.get_json() == {"status": "ok", "service": "vehicles"}
