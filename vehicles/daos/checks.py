@@ -10,7 +10,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Row,
     String,
     Table,
     and_,
@@ -20,7 +19,6 @@ from sqlalchemy import (
     insert,
     literal_column,
     null,
-    or_,
     select,
     text,
     union_all,
@@ -31,18 +29,9 @@ from sqlalchemy.orm import Session
 from shared.jsonutil import dumps_text
 from shared.pagination import Page, keyset_page
 from shared.timeutil import day_bounds
+from vehicles.daos.lists import in_force_on
 from vehicles.list_terms import SubjectType
 from vehicles.models import CheckLog, ListEntry, PhaseoutPlan, Vehicle
-
-
-def vehicles_by_plate(session: Session, plates: Iterable[str]) -> dict[str, list[Row[Any]]]:
-    """Registered vehicles with these normalised plates (any colour), by plate, as plain rows (read-only, fast)."""
-    plates = sorted(set(plates))
-    out: dict[str, list[Row[Any]]] = {}
-    if plates:
-        for vehicle in session.execute(select(Vehicle.__table__).where(Vehicle.plate.in_(plates))):
-            out.setdefault(vehicle.plate, []).append(vehicle)
-    return out
 
 
 @dataclass(frozen=True)
@@ -55,11 +44,11 @@ class CheckRows:
 
 
 def check_rows(session: Session, plates: Iterable[str], day: date, *, plans: bool = True) -> CheckRows:
-    """Vehicles with these normalised plates (any colour), the vehicle entries about them in force on `day` (the
-    conditions of lists.entries_for_plates), and if asked the phase-out plans that set a deadline: one statement.
+    """Vehicles with these normalised plates (any colour), the vehicle entries about them in force on `day`
+    (lists.in_force_on), and if asked the phase-out plans that set a deadline: one statement.
 
     One round trip instead of three is most of a single check's cost. The rows are read-only tuples with the
-    tables' column names as attributes, like the plain rows of vehicles_by_plate.
+    tables' column names as attributes.
     """
     plates = sorted(set(plates))
     if not plates:
@@ -85,9 +74,7 @@ def _check_statement(dialect: str, plans: bool) -> tuple[Any, list[tuple[Any, in
     day = bindparam("day")
     parts: list[tuple[Table, Any]] = [
         (vehicle, wanted(vehicle.c.plate)),
-        (entry, and_(wanted(entry.c.plate), entry.c.subject_type == SubjectType.VEHICLE.value,
-                     entry.c.lifted_at.is_(None), entry.c.effective_from <= day,
-                     or_(entry.c.until.is_(None), entry.c.until >= day))),
+        (entry, and_(wanted(entry.c.plate), entry.c.subject_type == SubjectType.VEHICLE.value, in_force_on(day))),
     ]
     if plans:
         parts.append((plan, plan.c.deadline.is_not(None)))
@@ -114,11 +101,6 @@ def _plates_in(dialect: str) -> Callable[[Any], Any]:
         return lambda column: column == any_(plates)
     plates = bindparam("plates", expanding=True)
     return lambda column: column.in_(plates)
-
-
-def plans_with_deadlines(session: Session) -> list[PhaseoutPlan]:
-    """Phase-out plans that set a deadline (only those can be overdue)."""
-    return list(session.scalars(select(PhaseoutPlan).where(PhaseoutPlan.deadline.is_not(None))))
 
 
 def relax_commit(session: Session) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
@@ -67,19 +66,14 @@ def entry_events(session: Session, entry_ids: Iterable[str]) -> dict[str, list[L
     return out
 
 
-def entries_for_plates(session: Session, plates: Iterable[str], day: date) -> list[Any]:
-    """Vehicle entries about these plates, not lifted, in force on `day` (the check's candidates), as plain rows."""
-    plates = sorted(set(plates))
-    if not plates:
-        return []
-    query = select(ListEntry.__table__).where(
-        ListEntry.plate.in_(plates),
-        ListEntry.subject_type == SubjectType.VEHICLE.value,
-        ListEntry.lifted_at.is_(None),
-        ListEntry.effective_from <= day,
-        or_(ListEntry.until.is_(None), ListEntry.until >= day),
-    )
-    return list(session.execute(query))
+def in_force_on(day: Any) -> Any:
+    """The condition of a list entry in force on `day` (a date or a bound parameter): not lifted, started, not ended.
+
+    Seasonal scope is judged apart (list_rules): a seasonal entry is in force all year, banned only in season.
+    """
+    entry = ListEntry.__table__.c
+    return and_(entry.lifted_at.is_(None), entry.effective_from <= day,
+                or_(entry.until.is_(None), entry.until >= day))
 
 
 def search_entries(session: Session, filters: dict[str, Any], limit: int, cursor: str | None) -> Page[ListEntry]:
@@ -96,8 +90,7 @@ def search_entries(session: Session, filters: dict[str, Any], limit: int, cursor
                             ListEntry.subject_key == filters["uscc"])
     active_on = filters.get("active_on")
     if active_on is not None:
-        query = query.where(ListEntry.lifted_at.is_(None), ListEntry.effective_from <= active_on,
-                            or_(ListEntry.until.is_(None), ListEntry.until >= active_on))
+        query = query.where(in_force_on(active_on))
     if filters.get("lifted") is not None:
         lifted = ListEntry.lifted_at.is_not(None)
         query = query.where(lifted if filters["lifted"] else ~lifted)
