@@ -37,6 +37,8 @@ ENV_VARS: tuple[str, ...] = (
     "LANTIAN_VIDEO_STORAGE_URL",
     "LANTIAN_S3_ENDPOINT_URL",
     "LANTIAN_GATE_SILENT_MINUTES",
+    # vehicles: an import job silent this long (no batch committed) is shown as interrupted
+    "LANTIAN_IMPORT_STALE_MINUTES",
     # reports: the city (GB/T 2260 code) whose monthly report 'area=city' means
     "LANTIAN_CITY_CODE",
     # console: its own database (accounts, sessions, audit), lockout, session length, cookie, page timeout
@@ -89,6 +91,7 @@ class Settings:
     video_storage_url: str | None = None  # a directory (default <var>/video) or s3://bucket/prefix
     s3_endpoint_url: str | None = None  # S3-compatible server; credentials from the usual AWS_* variables
     gate_silent_minutes: int = 60
+    import_stale_minutes: int = 10  # vehicles: a running import with no heartbeat this long is interrupted
     city_code: str = "141000"  # 临汾市: the city the reports cover; its districts are the report areas
 
     @classmethod
@@ -121,6 +124,7 @@ class Settings:
             video_storage_url=env.get("LANTIAN_VIDEO_STORAGE_URL") or None,
             s3_endpoint_url=env.get("LANTIAN_S3_ENDPOINT_URL") or None,
             gate_silent_minutes=_int(env, "LANTIAN_GATE_SILENT_MINUTES", 60),
+            import_stale_minutes=_int(env, "LANTIAN_IMPORT_STALE_MINUTES", 10),
             city_code=env.get("LANTIAN_CITY_CODE") or "141000",
         )
         settings.check()

@@ -25,7 +25,14 @@ from shared.db import Database, utcnow
 from shared.tabular import _cell_text
 from shared.timeutil import zone
 from vehicles import import_sql as q
-from vehicles.commands.registry import UPSERTED, fact_values, initial_status
+from vehicles.commands.registry import (
+    OPERATING_CHANGED,
+    OPERATING_REASON,
+    UPSERTED,
+    city_today,
+    fact_values,
+    initial_status,
+)
 from vehicles.daos.changes import FEED_LOCK_KEY
 from vehicles.daos.imports import _copy_text
 from vehicles.import_stage import STAGE, Stage, load_stage, stage_rows
@@ -36,6 +43,18 @@ from vehicles.rules import InferenceRow, infer_stage
 logger = logging.getLogger(__name__)
 
 CHUNK_TARGET = 25_000
+
+# The job's heartbeat, stamped with each chunk's counters; no row means the job was rerun by another worker.
+HEARTBEAT = "UPDATE import_job SET heartbeat_at = %(now)s WHERE id = %(job)s AND attempt = %(attempt)s"
+
+# vehicles.commands.registry.operating_event, set-wise: run before the update, while the vehicle has the old flag.
+_WORD = "CASE WHEN {} THEN 'operating' ELSE 'non_operating' END"
+OPERATING_EVENTS = f"""
+INSERT INTO vehicle_event (vehicle_id, kind, effective_date, from_value, to_value, reason, recorded_at, recorded_by)
+SELECT c.vid, '{OPERATING_CHANGED}', %(today)s, {_WORD.format("v.operating")}, {_WORD.format("c.operating")},
+       %(reason)s, %(now)s, %(actor)s
+FROM import_cmp c JOIN vehicle v ON v.id = c.vid
+WHERE c.changed AND NOT c.conflict AND c.operating IS DISTINCT FROM v.operating ORDER BY c.row_no"""
 
 
 def _as_text(value: Any) -> str | None:
@@ -86,6 +105,8 @@ class SetwiseImport:
     on_chunk: Callable[[], None] | None = None
     sql_checks: bool = True  # False: every row through vehicles.parsing (for tests comparing the two)
     chunk_rows: int | None = None
+    attempt: int = 1  # the job's attempt this run belongs to (see vehicles.commands.imports.RerunImport)
+    beat: Callable[[], None] | None = None  # stamps the heartbeat between the steps that commit nothing
     _rules: dict[tuple[str, str], list[InferenceRow]] = field(default_factory=dict)
 
     def run(self, db: Database) -> None:
@@ -97,6 +118,7 @@ class SetwiseImport:
             # compiling these one-off statements costs seconds and saves less (for this connection, until the end)
             pg.execute("SET jit = off")
             stage = load_stage(pg, self.path, VEHICLE_TABLE, self.filename)
+            self._beat()
             with pg.transaction(), pg.cursor() as cursor:
                 # statistics from a small sample are enough to plan hash joins against the small term tables
                 cursor.execute("SET LOCAL default_statistics_target = 10")
@@ -116,12 +138,14 @@ class SetwiseImport:
                 cursor.execute("RESET enable_mergejoin")
                 cursor.execute("RESET work_mem")
                 cursor.execute("ANALYZE import_ready")
+                self._beat()
                 blank = self._slow_rows(pg, cursor, stage)
                 cursor.execute("CREATE INDEX ON import_ready (row_no)")
                 cursor.execute("CREATE INDEX ON import_errs (row_no)")
                 rounds = self._duplicates(cursor, stage, blank)
                 cursor.execute(f"SELECT coalesce(max(row_no), 0) FROM {STAGE}")
                 last_row = cursor.fetchone()[0]
+            self._beat()
             step = self.chunk_rows or self.batch_size * max(1, CHUNK_TARGET // self.batch_size)
             for lo in range(0, last_row + 1, step):
                 result = self._retried_chunk(pg, lo, lo + step, rounds)
@@ -136,6 +160,10 @@ class SetwiseImport:
                 logger.warning("import %s: could not clean its connection up; dropping it", self.job_id)
                 raw.invalidate()
             raw.close()
+
+    def _beat(self) -> None:
+        if self.beat:
+            self.beat()
 
     # ---- reading ------------------------------------------------------------------------------------
 
@@ -302,12 +330,19 @@ class SetwiseImport:
             if self.dry_run or not (new or updated):
                 continue
             cursor.execute(q.INSERT_NEW, params)
+            if updated:
+                cursor.execute(OPERATING_EVENTS, {**params, "today": city_today(), "reason": OPERATING_REASON})
             cursor.execute(q.UPDATE_CHANGED, params)
             cursor.execute(q.INSERT_EVENTS, params)
             # the feed's lock, as vehicles.daos.changes.append_changes takes it: seq order is commit order
             cursor.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": FEED_LOCK_KEY})
             cursor.execute("SELECT coalesce(max(seq), 0) FROM change_log")
             cursor.execute(q.APPEND_FEED, {**params, "last": cursor.fetchone()[0]})
+        cursor.execute(HEARTBEAT, {**span, "now": now, "attempt": self.attempt})
+        if cursor.rowcount != 1:
+            from vehicles.commands.imports import ImportSuperseded  # the command module imports this one
+
+            raise ImportSuperseded(self.job_id)  # rolls the chunk back: the rerun applies it
         cursor.execute(q.MOVE_ERRORS, span)
         cursor.execute(q.COUNT_JOB, {**span, "read": result.read, "invalid": result.invalid,
                                      "inserted": result.inserted, "updated": result.updated,

@@ -323,3 +323,154 @@ def test_a_csv_postgresql_cannot_copy_as_is_is_read_the_tolerant_way(app, db, tm
         path.write_bytes(data)
         job = run_import(app, path)
         assert (job.state, job.rows_inserted, job.rows_invalid) == ("done", inserted, invalid), (name, job.detail)
+
+
+# ---- interrupted uploads (a worker that died mid-import) ---------------------------------------------------------
+
+
+def silence(app, job_id, minutes, **changes):
+    """Make a job look as a dead worker leaves it: running, its last heartbeat `minutes` ago."""
+    from datetime import timedelta
+
+    from shared.db import utcnow
+    from vehicles.models import ImportJob
+
+    with app.app_context(), app.extensions["lantian.db"].sessionmaker() as s, s.begin():
+        job = s.get(ImportJob, job_id)
+        job.state, job.finished_at, job.heartbeat_at = "running", None, utcnow() - timedelta(minutes=minutes)
+        for name, value in changes.items():
+            setattr(job, name, value)
+
+
+def wait_for(client, job_id):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/vehicle-imports/{job_id}").get_json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"import {job_id} did not finish: {job}")
+
+
+def registry_counts(app):
+    from sqlalchemy import func, select
+
+    from shared.db import session
+    from vehicles.models import ChangeLog, Vehicle
+
+    with app.app_context():
+        s = session()
+        counts = tuple(s.scalar(select(func.count()).select_from(m)) for m in (Vehicle, ChangeLog))
+        s.rollback()
+    return counts
+
+
+def test_a_silent_job_reads_as_interrupted_and_a_rerun_finishes_it_without_duplicates(app, config, as_role, tmp_path):
+    clerk = as_role("transport")
+    spool = config.var_dir / "imports"
+    spool.mkdir(parents=True, exist_ok=True)
+    bad = full_row(7, 车辆识别代号="LFWSRXRJ200000003")
+    full = write_csv(spool / "upload.csv", [full_row(n) for n in range(1, 7)] + [bad])
+    # the worker committed the first three rows, then died: its job stays running with an old heartbeat
+    job = run_import(app, write_csv(tmp_path / "first-batch.csv", [full_row(n) for n in range(1, 4)]))
+    silence(app, job.id, 11, spool_path=str(full))
+    assert registry_counts(app) == (3, 3)
+
+    seen = clerk.get(f"/api/v1/vehicle-imports/{job.id}").get_json()
+    assert seen["state"] == "interrupted"
+    assert "3 rows were read and committed (3 inserted" in seen["detail"]
+    assert f"/api/v1/vehicle-imports/{job.id}/rerun" in seen["detail"]
+
+    response = clerk.post(f"/api/v1/vehicle-imports/{job.id}/rerun")
+    assert response.status_code == 202, response.get_json()
+    done = wait_for(clerk, job.id)
+    assert done["state"] == "done", done
+    assert done["attempt"] == 2 and "the interrupted run had committed 3 rows" in done["detail"]
+    counters = [done[k] for k in ("rows_read", "rows_inserted", "rows_unchanged", "rows_updated", "rows_invalid")]
+    assert counters == [7, 3, 3, 0, 1]
+    assert registry_counts(app) == (6, 6)  # no vehicle and no feed item twice
+    report = clerk.get(f"/api/v1/vehicle-imports/{job.id}/errors").data.decode("utf-8-sig")
+    assert report.count("\n") == 2  # the header and the one bad row, reported once
+    assert not full.exists()  # the spooled file is removed once the rerun is over
+
+    again = clerk.post(f"/api/v1/vehicle-imports/{job.id}/rerun")
+    assert again.status_code == 409 and "done" in again.get_json()["detail"]
+
+
+def test_a_rerun_whose_spooled_file_is_gone_asks_for_the_file_again(app, as_role, tmp_path):
+    clerk = as_role("police")
+    job = run_import(app, write_csv(tmp_path / "part.csv", [full_row(1)]))
+    silence(app, job.id, 30, spool_path=str(tmp_path / "gone.csv"))
+    seen = clerk.get(f"/api/v1/vehicle-imports/{job.id}").get_json()
+    assert seen["state"] == "interrupted" and "upload the file again" in seen["detail"]
+    response = clerk.post(f"/api/v1/vehicle-imports/{job.id}/rerun")
+    assert response.status_code == 409
+    assert "upload the file again" in response.get_json()["detail"]
+
+
+def test_a_live_job_is_not_interrupted_and_a_rerun_starts_nothing(app, as_role, tmp_path):
+    clerk = as_role("environment")
+    path = write_csv(tmp_path / "live.csv", [full_row(1)])
+    job = run_import(app, path)
+    silence(app, job.id, 9, spool_path=str(path))  # nine minutes silent: under the ten of the setting
+    seen = clerk.get(f"/api/v1/vehicle-imports/{job.id}").get_json()
+    assert seen["state"] == "running"
+    response = clerk.post(f"/api/v1/vehicle-imports/{job.id}/rerun")
+    assert response.status_code == 200 and response.get_json()["attempt"] == 1
+    assert path.exists()
+
+
+def test_a_run_whose_job_was_rerun_meanwhile_writes_nothing(app, tmp_path):
+    from vehicles.commands.imports import RunImport, create_job
+
+    path = write_csv(tmp_path / "zombie.csv", [full_row(1), full_row(2)])
+    with app.app_context():
+        job = create_job(path.name, "-", False, "test")
+    silence(app, job.id, 20, attempt=2)
+    with app.app_context():
+        command = RunImport(job.id, path, path.name, TEST_SECRET, "test", attempt=1)
+        after = command.run()
+    assert command.superseded and after.state == "running" and after.rows_read == 0
+    assert registry_counts(app) == (0, 0)
+
+
+def test_a_job_is_interrupted_from_exactly_the_stale_minutes_on():
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from vehicles.commands.imports import is_interrupted, job_as_read
+    from vehicles.models import ImportJob
+
+    beat = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    assert not is_interrupted("running", beat, beat + timedelta(minutes=10) - timedelta(seconds=1), 10)
+    assert is_interrupted("running", beat, beat + timedelta(minutes=10), 10)
+    assert is_interrupted("queued", beat, beat + timedelta(minutes=10), 10)
+    assert not is_interrupted("done", beat, beat + timedelta(days=1), 10)
+    columns = {c.key: None for c in ImportJob.__table__.columns}
+    job = SimpleNamespace(**{**columns, "id": "j1", "state": "running", "heartbeat_at": None, "created_at": beat,
+                             "rows_read": 0, "rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0,
+                             "rows_invalid": 0})
+    assert job_as_read(job, 10, beat + timedelta(minutes=10))["state"] == "interrupted"  # never beat: from creation
+    assert job_as_read(job, 10, beat + timedelta(minutes=9))["state"] == "running"
+
+
+def test_an_import_that_flips_the_operating_flag_records_it_in_the_history(app, db, backend, as_role, tmp_path):
+    from vehicles.commands.registry import city_today
+
+    clerk = as_role("transport")
+    first = write_csv(tmp_path / "first.csv", [full_row(1), full_row(2), full_row(3, 营运="否")])
+    second = write_csv(tmp_path / "second.csv", [full_row(1, 营运="非营运"), full_row(2), full_row(3, 营运="营运")])
+    modes = {"default": {}} | ({"row-wise": {"setwise": False}} if backend == "postgresql" else {})
+    for options in modes.values():
+        clear_registry(app)
+        run_import(app, first, **options)
+        dry = run_import(app, second, dry_run=True, **options)
+        assert snapshot(app, dry)["events"] == []
+        job = run_import(app, second, **options)
+        assert (job.state, job.rows_updated, job.rows_unchanged) == ("done", 2, 1)
+        today = city_today().isoformat()
+        for serial, flip in ((1, ("operating", "non_operating")), (3, ("non_operating", "operating"))):
+            events = clerk.get(f"/api/v1/vehicles/{plate(serial)}/yellow/history").get_json()
+            assert [(e["kind"], e["effective_date"], e["from_value"], e["to_value"]) for e in events] == [
+                ("operating_changed", today, *flip)]
+        assert clerk.get(f"/api/v1/vehicles/{plate(2)}/yellow/history").get_json() == []

@@ -199,3 +199,42 @@ def test_vins_are_optional_but_checked(as_role):
     record = register(clerk, vehicle(vin=None))
     assert record["vin"] is None
     assert register(clerk, vehicle(vin=vin(1).lower()))["vin"] == vin(1)
+
+
+def _history(clerk, body, kind="operating_changed"):
+    events = clerk.get(path(body) + "/history").get_json()
+    return [(e["effective_date"], e["from_value"], e["to_value"]) for e in events if e["kind"] == kind]
+
+
+def test_a_change_of_the_operating_flag_is_dated_in_the_history_and_listed_in_the_feed(as_role):
+    from vehicles.commands.registry import city_today
+
+    clerk, reader = as_role("transport"), as_role("service")
+    register(clerk, vehicle(1))
+    assert _history(clerk, vehicle(1)) == []  # the flag a vehicle is registered with is no change
+    changed = register(clerk, vehicle(1, operating=False, operating_changed_on="2020-05-01"))  # 营转非
+    assert changed["operating"] is False
+    assert _history(clerk, vehicle(1)) == [("2020-05-01", "operating", "non_operating")]
+    last = reader.get("/api/v1/changes", query_string={"limit": 500}).get_json()["items"][-1]
+    assert (last["kind"], last["data"]["operating"]) == ("vehicle.upserted", False)
+
+    register(clerk, vehicle(1, operating=False, operating_changed_on="2021-01-01"))  # the same flag: no change
+    register(clerk, vehicle(1, operating=True))  # no date sent: dated the day it was recorded
+    today = city_today().isoformat()
+    assert _history(clerk, vehicle(1)) == [("2020-05-01", "operating", "non_operating"),
+                                           (today, "non_operating", "operating")]
+
+
+@pytest.mark.parametrize(("day", "words"), [("2015-05-31", "before the registration date"),
+                                             ("2019-12-31", "before the last change of the flag"),
+                                             ("2999-01-01", "after today")])
+def test_an_operating_change_dated_out_of_order_is_422_and_changes_nothing(as_role, day, words):
+    clerk = as_role("police")
+    register(clerk, vehicle(1))
+    register(clerk, vehicle(1, operating=False, operating_changed_on="2020-01-01"))
+    response = clerk.put(path(vehicle(1)), json=vehicle(1, operating=True, operating_changed_on=day))
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"][0]["field"] == "operating_changed_on"
+    assert words in response.get_json()["errors"][0]["reason"]
+    assert clerk.get(path(vehicle(1))).get_json()["operating"] is False
+    assert len(_history(clerk, vehicle(1))) == 1

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.api import accepts
+from shared.api import ProblemSchema, accepts
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import ValidationFailed
 from shared.tabular import EXPORT_MIMETYPES, error_report_chunks, template_bytes
-from vehicles.commands.imports import StartImport
+from vehicles.commands.imports import RerunImport, StartImport, job_as_read
 from vehicles.daos.imports import get_job, stream_row_errors
 from vehicles.imports_spec import VEHICLE_TABLE
 from vehicles.schemas.imports import (
@@ -56,6 +56,10 @@ class Imports(MethodView):
         return StartImport(upload.stream, upload.filename, form["dry_run"], current_principal().name).run()
 
 
+def _stale_minutes() -> int:
+    return current_app.extensions["lantian.settings"].import_stale_minutes
+
+
 @blp.route("/template")
 @blp.arguments(TemplateQuerySchema, location="query")
 @blp.response(200, description="the blank template with a notes sheet", content_type=EXPORT_MIMETYPES["xlsx"])
@@ -71,8 +75,19 @@ def template(args: dict[str, Any]) -> Any:
 @blp.response(200, ImportJobSchema)
 @require_role(*WRITERS)
 def job(job_id: str) -> Any:
-    """A job's state and counters (updated after every committed batch)."""
-    return get_job(session(), job_id)
+    """A job's state and counters (updated after every committed batch); `interrupted` when its worker stopped."""
+    return job_as_read(get_job(session(), job_id), _stale_minutes())
+
+
+@blp.route("/<job_id>/rerun", methods=["POST"])
+@blp.response(202, ImportJobSchema)
+@blp.alt_response(200, schema=ImportJobSchema, description="the job is running: nothing started")
+@blp.alt_response(409, schema=ProblemSchema, description="the job finished, or its spooled file is gone")
+@require_role(*WRITERS)
+def rerun(job_id: str) -> Any:
+    """Run an interrupted upload again from its spooled file (rows already imported come back unchanged)."""
+    found, started = RerunImport(job_id, _stale_minutes()).run()
+    return job_as_read(found, _stale_minutes()), 202 if started else 200
 
 
 @blp.route("/<job_id>/errors")

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import unit_of_work, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.timeutil import local_date
 from shared.vocab import EmissionStage
 from vehicles.daos.changes import append_changes, vehicle_key, vehicle_record
 from vehicles.daos.registry import find_vehicle, inference_table
@@ -20,6 +22,9 @@ from vehicles.terms import VehicleStatus
 
 UPSERTED = "vehicle.upserted"
 STATUS_CHANGED = "vehicle.status_changed"
+# History kind of a change of the operating (营运) flag; in the feed it is a vehicle.upserted like any fact.
+OPERATING_CHANGED = "operating_changed"
+OPERATING_REASON = "a registry record changed the operating (营运) flag"
 
 # Columns a PUT or an import row sets; anything else (status, history-derived columns) has its own command.
 FACT_COLUMNS = (
@@ -96,6 +101,23 @@ def updated_facts(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, A
     return {name: merged[name] for name in FACT_COLUMNS if stored[name] != merged[name]}
 
 
+def operating_word(flag: bool) -> str:
+    """How the history spells the operating flag (from_value / to_value)."""
+    return "operating" if flag else "non_operating"
+
+
+def operating_event(vehicle_id: int, before: bool, after: bool, day: date, actor: str, now: Any) -> dict[str, Any]:
+    """The history row of a change of the operating flag (bulk paths insert these as dicts)."""
+    return {"vehicle_id": vehicle_id, "kind": OPERATING_CHANGED, "effective_date": day,
+            "from_value": operating_word(before), "to_value": operating_word(after), "reason": OPERATING_REASON,
+            "recorded_at": now, "recorded_by": actor}  # fmt: skip
+
+
+def city_today() -> date:
+    """Today in the city (the day a change with no date of its own is dated)."""
+    return local_date(utcnow())
+
+
 def status_conflict(stored: dict[str, Any], facts: dict[str, Any]) -> str | None:
     """Why a record's status cannot be taken as is for an existing vehicle (statuses change with a date)."""
     if "status" in facts and facts["status"] != stored["status"]:
@@ -158,6 +180,10 @@ class UpsertVehicle:
                     "use PUT to update it",
                     errors=[{"field": name, "reason": "differs from the registered vehicle"} for name in changes],
                 )
+            if "operating" in changes:
+                day = self._operating_day(session, vehicle)
+                session.add(VehicleEvent(**operating_event(vehicle.id, vehicle.operating, changes["operating"], day,
+                                                           self.actor, utcnow())))
             if changes:
                 for name, value in changes.items():
                     setattr(vehicle, name, value)
@@ -165,6 +191,22 @@ class UpsertVehicle:
                 session.flush()
                 append_changes(session, [(UPSERTED, vehicle_key(vehicle), vehicle_record(vehicle))])
             return vehicle, False
+
+    def _operating_day(self, session: Any, vehicle: Vehicle) -> date:
+        """The day the operating flag changed: `operating_changed_on` if sent, else today; never before the
+        registration or the last recorded change of the flag, never in the future (422 naming the field)."""
+        today = city_today()
+        day = self.facts.get("operating_changed_on") or today
+        last = session.scalar(select(func.max(VehicleEvent.effective_date)).where(
+            VehicleEvent.vehicle_id == vehicle.id, VehicleEvent.kind == OPERATING_CHANGED))
+        limits = [(day < vehicle.registration_date, f"before the registration date {vehicle.registration_date}"),
+                  (last is not None and day < last, f"before the last change of the flag on {last}"),
+                  (day > today, f"after today ({today})")]
+        for broken, reason in limits:
+            if broken:
+                raise ValidationFailed(f"operating_changed_on: {reason}",
+                                       errors=[{"field": "operating_changed_on", "reason": reason}])
+        return day
 
 
 def _event(vehicle: Vehicle, kind: str, day: date, before: str | None, after: str, reason: str, actor: str) -> Any:

@@ -20,7 +20,7 @@ class ImportJob(Base):
     filename: Mapped[str] = mapped_column(String(300))
     file_sha256: Mapped[str] = mapped_column(String(64))
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(12))  # queued | running | done | failed
+    state: Mapped[str] = mapped_column(String(12))  # queued | running | done | failed (read: + interrupted)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     rows_invalid: Mapped[int] = mapped_column(Integer, default=0)
     rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
@@ -30,6 +30,15 @@ class ImportJob(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped with every committed batch: a job queued or running that has been silent for
+    # LANTIAN_IMPORT_STALE_MINUTES lost its worker (restart, crash) and reads as interrupted.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The upload spooled under $LANTIAN_VAR_DIR/imports (None for a CLI import: the file is the user's); kept
+    # until the run ends, so an interrupted job can be run again from it.
+    spool_path: Mapped[str | None] = mapped_column(String(500))
+    # Bumped by each rerun; a run writes only while its attempt is the job's, so a worker thought dead that
+    # wakes up cannot add to the counters of the run that replaced it.
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class ImportRowError(Base):

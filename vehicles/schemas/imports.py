@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 
@@ -33,7 +35,8 @@ class ImportJobSchema(Schema):
     filename = fields.String()
     file_sha256 = fields.String()
     dry_run = fields.Boolean()
-    state = fields.String(metadata={"description": "queued | running | done | failed"})
+    state = fields.String(metadata={"description": "queued | running | done | failed | interrupted (its worker "
+                                                   "stopped: POST …/rerun)"})
     rows_read = fields.Integer()
     rows_invalid = fields.Integer()
     rows_inserted = fields.Integer()
@@ -43,4 +46,10 @@ class ImportJobSchema(Schema):
     created_by = fields.String()
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
-    errors_url = fields.Function(lambda job: f"/api/v1/vehicle-imports/{job.id}/errors")
+    heartbeat_at = fields.DateTime(allow_none=True, metadata={"description": "the last committed batch"})
+    attempt = fields.Integer(metadata={"description": "1, then one more for each rerun"})
+    errors_url = fields.Function(lambda job: f"/api/v1/vehicle-imports/{_id(job)}/errors")
+
+
+def _id(job: Any) -> str:
+    return job["id"] if isinstance(job, dict) else job.id

@@ -72,6 +72,11 @@ class VehicleUpsertSchema(VehicleInSchema):
 
     plate = Parsed(parsing.plate, metadata={**_STR, "description": "the plate as received; must match the URL"})
     plate_colour = Parsed(parsing.plate_colour, metadata=_STR)
+    operating_changed_on = fields.Date(
+        load_default=None,
+        metadata={"description": "when `operating` changes: the day it took effect (default today); kept in the "
+                  "history, not before the registration or the last change of the flag, not in the future"},
+    )
 
 
 class VehicleSchema(Schema):
