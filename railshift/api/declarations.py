@@ -32,7 +32,7 @@ READERS = (Role.TRANSPORT, Role.ENVIRONMENT, Role.SERVICE, Role.ENTERPRISE)
 
 @blp.route("/enterprises/<uscc>/declarations/<month>")
 class Draft(MethodView):
-    @blp.arguments(DeclarationInSchema)
+    @blp.arguments(DeclarationInSchema())
     @blp.response(201, DeclarationSchema)
     @blp.alt_response(200, schema=DeclarationSchema, description="the open draft was updated")
     @blp.alt_response(409, schema=ProblemSchema, description="the newest version is under review or approved")
@@ -45,7 +45,7 @@ class Draft(MethodView):
 
 @blp.route("/declarations")
 class Declarations(MethodView):
-    @blp.arguments(DeclarationQuerySchema, location="query")
+    @blp.arguments(DeclarationQuerySchema(), location="query")
     @blp.response(200, page_schema(DeclarationSummarySchema, "DeclarationPage"))
     @require_role(*READERS)
     def get(self, args: dict[str, Any]) -> Any:
@@ -64,7 +64,7 @@ def get_declaration(declaration_id: int) -> Any:
 
 
 @blp.route("/declarations/<int:declaration_id>/transitions", methods=["POST"])
-@blp.arguments(TransitionSchema)
+@blp.arguments(TransitionSchema())
 @blp.response(200, DeclarationSchema)
 @blp.alt_response(409, schema=ProblemSchema, description="not allowed from the current state; lists the allowed ones")
 @require_role(Role.ENTERPRISE, Role.TRANSPORT)

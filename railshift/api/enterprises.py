@@ -22,7 +22,7 @@ READERS = (Role.TRANSPORT, Role.ENVIRONMENT, Role.SERVICE, Role.ENTERPRISE)
 
 @blp.route("")
 class Enterprises(MethodView):
-    @blp.arguments(EnterpriseQuerySchema, location="query")
+    @blp.arguments(EnterpriseQuerySchema(), location="query")
     @blp.response(200, page_schema(EnterpriseSchema, "EnterprisePage"))
     @require_role(*READERS)
     def get(self, args: dict[str, Any]) -> Any:
@@ -41,7 +41,7 @@ class EnterpriseResource(MethodView):
         check_scope(current_principal(), uscc)
         return enterprise_or_404(session(), uscc)
 
-    @blp.arguments(EnterpriseInSchema)
+    @blp.arguments(EnterpriseInSchema())
     @blp.response(201, EnterpriseSchema)
     @blp.alt_response(200, schema=EnterpriseSchema, description="it existed and was updated (or unchanged)")
     @require_role(Role.TRANSPORT)

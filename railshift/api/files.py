@@ -24,7 +24,7 @@ def _download(chunks: Any, fmt: str, stem: str) -> Response:
 
 
 @blp.route("/template")
-@blp.arguments(FormatQuerySchema, location="query")
+@blp.arguments(FormatQuerySchema(), location="query")
 @blp.doc(responses={"200": {"description": "the blank template (Chinese headers; XLSX adds a notes sheet)"}})
 def template(args: dict[str, Any]) -> Response:
     """The declaration template to fill in."""
@@ -33,7 +33,7 @@ def template(args: dict[str, Any]) -> Response:
 
 @blp.route("/upload", methods=["POST"])
 @accepts(*UPLOAD_TYPES)
-@blp.arguments(UploadQuerySchema, location="query")
+@blp.arguments(UploadQuerySchema(), location="query")
 @blp.response(201, UploadResultSchema)
 @blp.alt_response(422, schema=ProblemSchema, description="every bad row with its field and reason; nothing saved")
 @require_role(Role.ENTERPRISE)
@@ -44,7 +44,7 @@ def upload(args: dict[str, Any]) -> Any:
 
 @blp.route("/upload/errors", methods=["POST"])
 @accepts(*UPLOAD_TYPES)
-@blp.arguments(UploadQuerySchema, location="query")
+@blp.arguments(UploadQuerySchema(), location="query")
 @blp.doc(responses={"200": {"description": "the row-level error report (行号/字段/原因/值); empty when all is well"}})
 @require_role(Role.ENTERPRISE)
 def upload_errors(args: dict[str, Any]) -> Response:
@@ -54,7 +54,7 @@ def upload_errors(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/export")
-@blp.arguments(ExportQuerySchema, location="query")
+@blp.arguments(ExportQuerySchema(), location="query")
 @blp.doc(responses={"200": {"description": "one row per declaration line"}})
 @require_role(Role.TRANSPORT, Role.ENVIRONMENT, Role.SERVICE, Role.ENTERPRISE)
 def export(args: dict[str, Any]) -> Response:

@@ -17,7 +17,7 @@ VIEWERS = (Role.TRANSPORT, Role.ENVIRONMENT, Role.SERVICE)
 
 
 @blp.route("/enterprises/<uscc>/ratios")
-@blp.arguments(RatioQuerySchema, location="query")
+@blp.arguments(RatioQuerySchema(), location="query")
 @blp.response(200)
 @require_role(*VIEWERS, Role.ENTERPRISE)
 def enterprise(args: dict[str, Any], uscc: str) -> Any:
@@ -26,7 +26,7 @@ def enterprise(args: dict[str, Any], uscc: str) -> Any:
 
 
 @blp.route("/ratios/ranking")
-@blp.arguments(ViewQuerySchema, location="query")
+@blp.arguments(ViewQuerySchema(), location="query")
 @blp.response(200)
 @require_role(*VIEWERS)
 def city_ranking(args: dict[str, Any]) -> Any:
@@ -35,7 +35,7 @@ def city_ranking(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/ratios/non-compliant")
-@blp.arguments(ViewQuerySchema, location="query")
+@blp.arguments(ViewQuerySchema(), location="query")
 @blp.response(200)
 @require_role(*VIEWERS)
 def city_non_compliant(args: dict[str, Any]) -> Any:
@@ -44,7 +44,7 @@ def city_non_compliant(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/ratios/trend")
-@blp.arguments(TrendQuerySchema, location="query")
+@blp.arguments(TrendQuerySchema(), location="query")
 @blp.response(200)
 @require_role(*VIEWERS)
 def city_trend(args: dict[str, Any]) -> Any:
@@ -53,7 +53,7 @@ def city_trend(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/ratios/city-indicators")
-@blp.arguments(CityIndicatorQuerySchema, location="query")
+@blp.arguments(CityIndicatorQuerySchema(), location="query")
 @blp.response(200)
 @require_role(*VIEWERS)
 def city_level(args: dict[str, Any]) -> Any:

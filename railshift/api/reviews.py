@@ -18,7 +18,7 @@ blp = Blueprint("reviews", __name__, url_prefix="/api/v1/reviews", description="
 
 
 @blp.route("/pending")
-@blp.arguments(PendingQuerySchema, location="query")
+@blp.arguments(PendingQuerySchema(), location="query")
 @blp.response(200, page_schema(PendingSchema, "PendingPage"))
 @require_role(Role.TRANSPORT, Role.ENVIRONMENT)
 def pending(args: dict[str, Any]) -> Any:

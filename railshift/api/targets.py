@@ -25,7 +25,7 @@ def list_targets() -> Any:
 
 
 @blp.route("/<key>", methods=["PUT"])
-@blp.arguments(TargetInSchema)
+@blp.arguments(TargetInSchema())
 @blp.response(201, TargetSchema)
 @blp.alt_response(200, schema=TargetSchema, description="it existed and was updated (or unchanged)")
 @require_role(Role.TRANSPORT)

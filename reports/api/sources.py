@@ -21,7 +21,7 @@ def sources() -> dict[str, Any]:
 
 
 @blp.route("/policy-rules")
-@blp.arguments(RulesQuerySchema, location="query")
+@blp.arguments(RulesQuerySchema(), location="query")
 @blp.response(200, RulesSchema)
 @blp.alt_response(503, schema=ProblemSchema, description="an upstream service is unavailable (named)")
 def policy_rules(args: dict[str, Any]) -> dict[str, Any]:

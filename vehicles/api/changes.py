@@ -15,7 +15,7 @@ blp = Blueprint("changes", __name__, url_prefix="/api/v1/changes", description="
 
 
 @blp.route("")
-@blp.arguments(ChangesQuerySchema, location="query")
+@blp.arguments(ChangesQuerySchema(), location="query")
 @blp.response(200, ChangePageSchema)
 @require_role(Role.SERVICE, Role.ENVIRONMENT, Role.POLICE)
 def list_changes(args: dict[str, Any]) -> Any:

@@ -77,7 +77,7 @@ def check_bulk(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/log")
-@blp.arguments(CheckLogQuerySchema, location="query")
+@blp.arguments(CheckLogQuerySchema(), location="query")
 @blp.response(200, page_schema(CheckLogSchema, "CheckLogPage"))
 @require_role(Role.ENVIRONMENT)
 def check_log(args: dict[str, Any]) -> Any:

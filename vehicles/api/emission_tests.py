@@ -16,7 +16,7 @@ blp = Blueprint("emission_tests", __name__, url_prefix="/api/v1/emission-tests",
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(EmissionTestInSchema)
+@blp.arguments(EmissionTestInSchema())
 @blp.response(201, EmissionTestSchema)
 @blp.alt_response(200, schema=EmissionTestSchema, description="the same report was already recorded")
 @blp.alt_response(409, schema=ProblemSchema, description="the report number was recorded with other facts")

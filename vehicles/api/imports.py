@@ -43,8 +43,8 @@ def _allow_large_uploads() -> None:
 class Imports(MethodView):
     """Upload a register file."""
 
-    @blp.arguments(UploadFormSchema, location="form")
-    @blp.arguments(UploadFileSchema, location="files")
+    @blp.arguments(UploadFormSchema(), location="form")
+    @blp.arguments(UploadFileSchema(), location="files")
     @blp.response(202, ImportJobSchema)
     @accepts("multipart/form-data")
     @require_role(*WRITERS)
@@ -61,7 +61,7 @@ def _stale_minutes() -> int:
 
 
 @blp.route("/template")
-@blp.arguments(TemplateQuerySchema, location="query")
+@blp.arguments(TemplateQuerySchema(), location="query")
 @blp.response(200, description="the blank template with a notes sheet", content_type=EXPORT_MIMETYPES["xlsx"])
 @require_role(*WRITERS, Role.SERVICE)
 def template(args: dict[str, Any]) -> Any:
@@ -91,7 +91,7 @@ def rerun(job_id: str) -> Any:
 
 
 @blp.route("/<job_id>/errors")
-@blp.arguments(FormatQuerySchema, location="query")
+@blp.arguments(FormatQuerySchema(), location="query")
 @blp.response(200, description="row, field, reason, value", content_type=EXPORT_MIMETYPES["csv"])
 @require_role(*WRITERS)
 def errors(args: dict[str, Any], job_id: str) -> Any:

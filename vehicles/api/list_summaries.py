@@ -72,7 +72,7 @@ class ListSummarySchema(Schema):
 
 
 @blp.route("/lists")
-@blp.arguments(ListSummaryQuerySchema, location="query")
+@blp.arguments(ListSummaryQuerySchema(), location="query")
 @blp.response(200, ListSummarySchema)
 @require_role(Role.ENVIRONMENT, Role.SERVICE)
 def list_summary(args: dict[str, Any]) -> Any:

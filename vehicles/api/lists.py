@@ -43,7 +43,7 @@ def _enterprise_scope() -> str | None:
 class ListEntries(MethodView):
     """Search and add entries."""
 
-    @blp.arguments(ListEntryQuerySchema, location="query")
+    @blp.arguments(ListEntryQuerySchema(), location="query")
     @blp.response(200, page_schema(ListEntrySchema, "ListEntryPage"))
     @require_role(*READERS)
     def get(self, args: dict[str, Any]) -> Any:
@@ -51,7 +51,7 @@ class ListEntries(MethodView):
         args["enterprise"] = _enterprise_scope()
         return search_entries(session(), args, args.pop("limit"), args.pop("cursor"))
 
-    @blp.arguments(ListEntryInSchema)
+    @blp.arguments(ListEntryInSchema())
     @blp.response(201, ListEntrySchema)
     @blp.alt_response(200, schema=ListEntrySchema, description="the same entry was already made (a retry)")
     @require_role(*KEEPERS)
@@ -70,7 +70,7 @@ def list_reasons() -> Any:
 
 
 @blp.route("/history")
-@blp.arguments(HistoryQuerySchema, location="query")
+@blp.arguments(HistoryQuerySchema(), location="query")
 @blp.response(200, SubjectHistorySchema)
 @require_role(*READERS)
 def history(subject: tuple[str, str]) -> Any:
@@ -92,7 +92,7 @@ def get_one(entry_id: str) -> Any:
 
 
 @blp.route("/<entry_id>/lift", methods=["POST"])
-@blp.arguments(LiftSchema)
+@blp.arguments(LiftSchema())
 @blp.response(200, ListEntrySchema)
 @blp.alt_response(409, schema=ProblemSchema, description="already lifted")
 @require_role(*KEEPERS)
@@ -102,7 +102,7 @@ def lift(body: dict[str, Any], entry_id: str) -> Any:
 
 
 @blp.route("/<entry_id>/corrections", methods=["POST"])
-@blp.arguments(CorrectionSchema)
+@blp.arguments(CorrectionSchema())
 @blp.response(201, ListEntrySchema)
 @blp.alt_response(409, schema=ProblemSchema, description="the entry is lifted already")
 @require_role(*KEEPERS)

@@ -88,7 +88,7 @@ def _with_code(inspection: Any) -> Any:
 class Machines(MethodView):
     """Search and register machines."""
 
-    @blp.arguments(MachineQuerySchema, location="query")
+    @blp.arguments(MachineQuerySchema(), location="query")
     @blp.response(200, page_schema(MachineSchema, "MachinePage"))
     @require_role(*READERS)
     def get(self, args: dict[str, Any]) -> Any:
@@ -98,7 +98,7 @@ class Machines(MethodView):
             args["owner_uscc"] = owner
         return search_machines(session(), args, args.pop("limit"), args.pop("cursor"))
 
-    @blp.arguments(MachineInSchema)
+    @blp.arguments(MachineInSchema())
     @blp.response(201, MachineSchema)
     @blp.alt_response(200, schema=MachineSchema, description="the same machine was already registered")
     @blp.alt_response(409, schema=ProblemSchema, description="registered already with other facts")
@@ -119,7 +119,7 @@ class MachineByCode(MethodView):
         """One machine (an enterprise: only its own)."""
         return get_machine(session(), _code(code), owner=_owner())
 
-    @blp.arguments(MachineUpsertSchema)
+    @blp.arguments(MachineUpsertSchema())
     @blp.response(200, MachineSchema)
     @blp.alt_response(201, schema=MachineSchema, description="created")
     @require_role(*WRITERS)
@@ -134,7 +134,7 @@ class MachineByCode(MethodView):
 
 
 @blp.route("/machinery/machines/<code>/status", methods=["POST"])
-@blp.arguments(MachineStatusSchema)
+@blp.arguments(MachineStatusSchema())
 @blp.response(200, MachineSchema)
 @blp.alt_response(409, schema=ProblemSchema, description="scrapped or deregistered already")
 @require_role(*WRITERS)
@@ -162,7 +162,7 @@ def list_zones() -> Any:
 
 
 @blp.route("/machinery/verdict")
-@blp.arguments(VerdictQuerySchema, location="query")
+@blp.arguments(VerdictQuerySchema(), location="query")
 @blp.response(200, VerdictSchema)
 @require_role(*JUDGES)
 def verdict(args: dict[str, Any]) -> Any:
@@ -172,7 +172,7 @@ def verdict(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/machinery/spot-check-plans")
-@blp.arguments(PlanQuerySchema, location="query")
+@blp.arguments(PlanQuerySchema(), location="query")
 @blp.response(200, PlanSchema(many=True))
 @require_role(*FIGURES)
 def list_plans(args: dict[str, Any]) -> Any:
@@ -181,7 +181,7 @@ def list_plans(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/machinery/spot-check-plans/<district_code>/<int:year>", methods=["PUT"])
-@blp.arguments(PlanInSchema)
+@blp.arguments(PlanInSchema())
 @blp.response(200, PlanSchema)
 @blp.alt_response(201, schema=PlanSchema, description="created")
 @require_role(*WRITERS)
@@ -203,7 +203,7 @@ def save_plan(body: dict[str, Any], district_code: str, year: int) -> Any:
 class Inspections(MethodView):
     """Record and search inspections."""
 
-    @blp.arguments(InspectionQuerySchema, location="query")
+    @blp.arguments(InspectionQuerySchema(), location="query")
     @blp.response(200, page_schema(InspectionSchema, "InspectionPage"))
     @require_role(Role.ENVIRONMENT, Role.SERVICE, Role.ENTERPRISE)
     def get(self, args: dict[str, Any]) -> Any:
@@ -211,7 +211,7 @@ class Inspections(MethodView):
         page = search_inspections(session(), args, args.pop("limit"), args.pop("cursor"), owner=_owner())
         return Page([_with_code(i) for i in page.items], page.next_cursor)
 
-    @blp.arguments(InspectionInSchema)
+    @blp.arguments(InspectionInSchema())
     @blp.response(201, InspectionSchema)
     @blp.alt_response(200, schema=InspectionSchema, description="the same record was already stored")
     @blp.alt_response(409, schema=ProblemSchema, description="the same inspection_ref with other facts")
@@ -223,7 +223,7 @@ class Inspections(MethodView):
 
 
 @blp.route("/machinery/inspections/<ref>/follow-up", methods=["POST"])
-@blp.arguments(FollowUpInSchema)
+@blp.arguments(FollowUpInSchema())
 @blp.response(200, InspectionSchema)
 @require_role(*WRITERS)
 def follow_up(body: dict[str, Any], ref: str) -> Any:
@@ -261,7 +261,7 @@ class CoverageSchema(Schema):
 
 
 @blp.route("/machinery/coverage")
-@blp.arguments(CoverageQuerySchema, location="query")
+@blp.arguments(CoverageQuerySchema(), location="query")
 @blp.response(200, CoverageSchema)
 @require_role(*FIGURES)
 def coverage(args: dict[str, Any]) -> Any:
@@ -285,7 +285,7 @@ class MachinerySummarySchema(Schema):
 
 
 @blp.route("/summaries/machinery")
-@blp.arguments(SummaryQuerySchema, location="query")
+@blp.arguments(SummaryQuerySchema(), location="query")
 @blp.response(200, MachinerySummarySchema)
 @require_role(*FIGURES)
 def machinery_summary(args: dict[str, Any]) -> Any:

@@ -53,7 +53,7 @@ def _file(chunks: Any, fmt: str, name: str) -> Response:
 
 
 @blp.route("/shares")
-@blp.arguments(SharesQuerySchema, location="query")
+@blp.arguments(SharesQuerySchema(), location="query")
 @blp.response(200, SharesSchema)
 @require_role(*READERS)
 def shares(args: dict[str, Any]) -> Any:
@@ -62,7 +62,7 @@ def shares(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/shares/export")
-@blp.arguments(ExportQuerySchema, location="query")
+@blp.arguments(ExportQuerySchema(), location="query")
 @blp.response(200, description="CSV or XLSX", content_type=EXPORT_MIMETYPES["xlsx"])
 @require_role(*READERS)
 def shares_export(args: dict[str, Any]) -> Any:
@@ -73,7 +73,7 @@ def shares_export(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/trend")
-@blp.arguments(TrendQuerySchema, location="query")
+@blp.arguments(TrendQuerySchema(), location="query")
 @blp.response(200, TrendSchema)
 @require_role(*READERS)
 def trend(args: dict[str, Any]) -> Any:
@@ -84,7 +84,7 @@ def trend(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/trend/export")
-@blp.arguments(TrendExportQuerySchema, location="query")
+@blp.arguments(TrendExportQuerySchema(), location="query")
 @blp.response(200, description="CSV or XLSX", content_type=EXPORT_MIMETYPES["xlsx"])
 @require_role(*READERS)
 def trend_export(args: dict[str, Any]) -> Any:

@@ -30,7 +30,7 @@ READERS = (Role.ENVIRONMENT, Role.TRANSPORT, Role.POLICE, Role.SERVICE)
 
 
 @blp.route("/plans")
-@blp.arguments(PlansQuerySchema, location="query")
+@blp.arguments(PlansQuerySchema(), location="query")
 @blp.response(200, PhaseoutPlanSchema(many=True))
 @require_role(*READERS)
 def plans(args: dict[str, Any]) -> Any:
@@ -39,7 +39,7 @@ def plans(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/progress")
-@blp.arguments(ProgressQuerySchema, location="query")
+@blp.arguments(ProgressQuerySchema(), location="query")
 @blp.response(200, ProgressSchema)
 @require_role(*READERS)
 def progress(args: dict[str, Any]) -> Any:
@@ -48,7 +48,7 @@ def progress(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/remaining")
-@blp.arguments(RemainingQuerySchema, location="query")
+@blp.arguments(RemainingQuerySchema(), location="query")
 @blp.response(200, page_schema(VehicleSchema, "RemainingPage"))
 @require_role(*READERS)
 def remaining(args: dict[str, Any]) -> Any:
@@ -57,7 +57,7 @@ def remaining(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/remaining.xlsx")
-@blp.arguments(RemainingQuerySchema, location="query")
+@blp.arguments(RemainingQuerySchema(), location="query")
 @blp.response(
     200, description="an XLSX workbook: summary sheet + remaining vehicles", content_type=EXPORT_MIMETYPES["xlsx"]
 )

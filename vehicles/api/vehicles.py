@@ -57,7 +57,7 @@ def _key(plate: str, colour: str) -> tuple[str, str]:
 class Vehicles(MethodView):
     """Search and register vehicles."""
 
-    @blp.arguments(VehicleQuerySchema, location="query")
+    @blp.arguments(VehicleQuerySchema(), location="query")
     @blp.response(200, page_schema(VehicleSchema, "VehiclePage"))
     @require_role(*READERS)
     def get(self, args: dict[str, Any]) -> Any:
@@ -67,7 +67,7 @@ class Vehicles(MethodView):
             args["owner_person_hash"] = person_hash(_secret(), person)
         return search_vehicles(session(), args, args.pop("limit"), args.pop("cursor"))
 
-    @blp.arguments(VehicleInSchema)
+    @blp.arguments(VehicleInSchema())
     @blp.response(201, VehicleSchema)
     @blp.alt_response(200, schema=VehicleSchema, description="the same vehicle was already registered")
     @blp.alt_response(409, schema=ProblemSchema, description="registered already with other facts")
@@ -92,7 +92,7 @@ class VehicleByPlate(MethodView):
             raise NotFound(f"no vehicle {plate} ({colour}) is registered")
         return vehicle
 
-    @blp.arguments(VehicleUpsertSchema)
+    @blp.arguments(VehicleUpsertSchema())
     @blp.response(200, VehicleSchema)
     @blp.alt_response(201, schema=VehicleSchema, description="created")
     @require_role(*WRITERS)
@@ -120,7 +120,7 @@ class VehicleByPlate(MethodView):
 class VehicleStatusChange(MethodView):
     """Dated status changes of a vehicle."""
 
-    @blp.arguments(StatusChangeSchema)
+    @blp.arguments(StatusChangeSchema())
     @blp.response(201, VehicleSchema)
     @blp.alt_response(200, schema=VehicleSchema, description="the same change was already recorded")
     @blp.alt_response(409, schema=ProblemSchema, description="the current status is final")
@@ -139,7 +139,7 @@ class VehicleStatusChange(MethodView):
 class VehicleStageUpgrade(MethodView):
     """Re-registrations of a vehicle at a higher stage."""
 
-    @blp.arguments(StageUpgradeSchema)
+    @blp.arguments(StageUpgradeSchema())
     @blp.response(201, VehicleSchema)
     @blp.alt_response(200, schema=VehicleSchema, description="the same upgrade was already recorded")
     @require_role(*WRITERS)
