@@ -47,3 +47,29 @@ def app_cache(name: str) -> TTLCache:  # type: ignore[type-arg]
     if name not in caches:
         caches[name] = TTLCache(current_app.extensions["lantian.settings"].revocation_cache_seconds)
     return caches[name]
+
+
+class LastSeen(Generic[V]):
+    """Values kept until pushed out by newer ones (bounded, oldest first); for guesses checked before use."""
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        self.max_entries = max_entries
+        self._items: dict[Hashable, V] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: Hashable, value: V) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+            if len(self._items) >= self.max_entries:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
+
+
+def registry_seen() -> LastSeen:  # type: ignore[type-arg]
+    """What this process last read from the registry replica per (plate, colour): a guess the single POST
+    stores with, checked against the replica in the same statement (gatecontrol.daos)."""
+    return current_app.extensions.setdefault("gatecontrol.registry_seen", LastSeen())

@@ -230,11 +230,16 @@ def level_rank(level: str) -> int:
 
 def area_covers(area: str, district_code: str) -> bool:
     """Whether an alert's division code covers a site's district (a city code 141000 covers 1410xx)."""
-    if area.endswith("0000"):
-        return district_code[:2] == area[:2]
-    if area.endswith("00"):
-        return district_code[:4] == area[:4]
-    return district_code == area
+    return district_code.startswith(area_prefix(area))
+
+
+def in_jurisdiction(rule: Mapping[str, Any], site: Mapping[str, Any]) -> bool:
+    """Whether a site lies where the rule's issuing government governs (a Hebei rule never binds Shanxi).
+
+    An alert over the site and a rule of the site's city, province or district: the alert puts the rule in
+    force even when it was declared by a higher level (a province-wide alert starts the city's response).
+    """
+    return area_covers(rule["jurisdiction"], site.get("district_code") or "")
 
 
 def rule_applies(rule: Mapping[str, Any], day: date, alert_level: str | None) -> bool:
@@ -251,6 +256,8 @@ def rule_applies(rule: Mapping[str, Any], day: date, alert_level: str | None) ->
 def rule_may_apply(rule: Mapping[str, Any], site: Mapping[str, Any], days: Sequence[date]) -> bool:
     """Whether a rule can bind a site on any of these days (its dates, season and site conditions), so a
     month's violation search reads only the passages some rule could catch."""
+    if not in_jurisdiction(rule, site):
+        return False
     if rule.get("dev_zone_listed_only") and not site.get("dev_zone_listed"):
         return False
     if rule.get("industries") and site.get("industry") not in rule["industries"]:
@@ -265,6 +272,8 @@ def rule_may_apply(rule: Mapping[str, Any], site: Mapping[str, Any], days: Seque
 
 def breaks_rule(rule: Mapping[str, Any], passage: Mapping[str, Any], site: Mapping[str, Any]) -> bool:
     """Whether a passage at a site is one the rule forbids (the rule is known to be in force)."""
+    if not in_jurisdiction(rule, site):
+        return False
     if rule.get("directions") and passage.get("direction") not in rule["directions"]:
         return False
     if rule.get("dev_zone_listed_only") and not site.get("dev_zone_listed"):
@@ -302,3 +311,30 @@ def silent_gaps(
             gaps.append((previous, moment))
         previous = max(previous, moment)
     return gaps
+
+
+def clipped_gaps(
+    raw: Iterable[tuple[datetime | None, datetime | None]], opens: datetime, closes: datetime, window: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """The silent gaps of [opens, closes) given a gate's long gaps between consecutive things heard.
+
+    `raw` holds every stretch longer than `window` between two consecutive moments heard (None: before the
+    first / after the last). Cut to the operating hours, the ones still longer than the window are exactly
+    what `silent_gaps` finds from the full list of moments: a stretch that short inside was short outside.
+    """
+    gaps = []
+    for earlier, later in raw:
+        start = opens if earlier is None else max(earlier, opens)
+        end = closes if later is None else min(later, closes)
+        if end - start > window:
+            gaps.append((start, end))
+    return sorted(gaps)
+
+
+def area_prefix(area: str) -> str:
+    """The district-code prefix an area covers: a province (xx0000) or city (xxxx00) covers its districts."""
+    if area.endswith("0000"):
+        return area[:2]
+    if area.endswith("00"):
+        return area[:4]
+    return area

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 
 from gatecontrol.commands import alerts
 from gatecontrol.schemas import AlertSchema, ResponseRuleSchema, ViolationQuerySchema
+from gatecontrol.schemas.common import check_division
 from shared.api import ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.tabular import EXPORT_MIMETYPES, table_chunks
@@ -22,6 +23,13 @@ READERS = (Role.ENVIRONMENT, Role.TRANSPORT, Role.POLICE, Role.SERVICE, Role.ENT
 class AlertQuerySchema(Schema):
     from_ = fields.AwareDateTime(data_key="from", load_default=None)
     to = fields.AwareDateTime(load_default=None)
+
+
+class RuleQuerySchema(Schema):
+    area = fields.String(
+        load_default=None, validate=check_division,
+        metadata={"description": "only rules that can bind a site in this district, city or province"},
+    )  # fmt: skip
 
 
 class ViolationSchema(Schema):
@@ -76,11 +84,12 @@ class Alerts(MethodView):
 
 @blp.route("/response-rules")
 class ResponseRules(MethodView):
+    @blp.arguments(RuleQuerySchema(), location="query")
     @blp.response(200, ResponseRuleSchema(many=True))
     @require_role(*READERS)
-    def get(self) -> Any:
-        """What gates must refuse during alerts or campaign seasons, each citing its plan."""
-        return alerts.list_response_rules()
+    def get(self, args: dict[str, Any]) -> Any:
+        """What gates must refuse during alerts or campaign seasons, each citing its plan and jurisdiction."""
+        return alerts.list_response_rules(args["area"])
 
     @blp.arguments(ResponseRuleSchema())
     @blp.response(201, ResponseRuleSchema)

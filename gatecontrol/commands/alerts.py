@@ -21,9 +21,9 @@ from shared.timeutil import local_date, month_bounds, month_days
 
 ALERT_CONTENT = ("level", "area", "starts_at", "ends_at", "authority")
 RULE_FIELDS = (
-    "min_level", "season_from", "season_to", "directions", "fuels", "max_stage", "goods_keywords", "industries",
-    "dev_zone_listed_only", "heavy_trucks_only", "effective_from", "effective_to", "source_document",
-    "source_item", "description",
+    "jurisdiction", "issuer", "min_level", "season_from", "season_to", "directions", "fuels", "max_stage",
+    "goods_keywords", "industries", "dev_zone_listed_only", "heavy_trucks_only", "effective_from", "effective_to",
+    "source_document", "source_item", "description",
 )  # fmt: skip
 
 
@@ -98,8 +98,13 @@ def add_response_rule(data: dict[str, Any]) -> tuple[ResponseRule, bool]:
         return rule, True
 
 
-def list_response_rules() -> list[ResponseRule]:
-    return list(session().scalars(select(ResponseRule).order_by(ResponseRule.code)))
+def list_response_rules(area: str | None = None) -> list[ResponseRule]:
+    """The rules by code; with an area, those that can bind a site there (the area's own, its city's and
+    province's rules, and for a province or city the rules of the places inside it)."""
+    rules = list(session().scalars(select(ResponseRule).order_by(ResponseRule.code)))
+    if area is None:
+        return rules
+    return [r for r in rules if area_covers(r.jurisdiction, area) or area_covers(area, r.jurisdiction)]
 
 
 # ---- violations ----------------------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def _as_dict(obj: Any, names: Sequence[str]) -> dict[str, Any]:
 
 
 PASSAGE_FIELDS = ("direction", "fuel", "stage", "goods", "vehicle_class")
-SITE_FIELDS = ("industry", "dev_zone_listed")
+SITE_FIELDS = ("industry", "dev_zone_listed", "district_code")
 
 
 def find_violations(

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, case, cast, func, literal_column, or_, select, type_coerce, union_all
+from sqlalchemy.orm import Session
 
 from gatecontrol import daos
+from gatecontrol.commands.ledger import local_day
 from gatecontrol.commands.sites import authorise_site
 from gatecontrol.config import gate_settings
-from gatecontrol.models import Gate, GateHeartbeat, Passage
-from gatecontrol.rules import silent_gaps
-from shared.auth import Principal
-from shared.db import session, utcnow
-from shared.timeutil import day_bounds, zone
+from gatecontrol.models import Gate, GateHeartbeat, Passage, Site
+from gatecontrol.rules import area_prefix, clipped_gaps
+from shared.auth import Principal, Role
+from shared.db import UTCDateTime, session, utcnow
+from shared.timeutil import day_bounds, month_bounds, month_days, zone
 
 
 def operating_window(gate: Gate, day: date) -> tuple[datetime, datetime]:
@@ -71,20 +74,13 @@ def completeness_report(site_id: str, day: date, principal: Principal) -> dict[s
             ).where(Passage.site_id == site_id, Passage.captured_at >= start, Passage.captured_at < end)
         )
     )
-    beats = list(
-        db_session.execute(
-            select(GateHeartbeat.gate_id, GateHeartbeat.minute).where(
-                GateHeartbeat.site_id == site_id, GateHeartbeat.minute >= start - window, GateHeartbeat.minute < end
-            )
-        )
-    )
+    # a night shift runs past midnight: what was heard then counts for the day it opened
+    raw_gaps = _raw_gaps(db_session, [site_id], start, end + timedelta(days=1), window)
     now = utcnow()
     per_gate = []
     for gate in gates:
         opens, closes = operating_window(gate, day)
-        heard = [p.captured_at for p in passages if p.gate_id == gate.gate_id]
-        heard += [b.minute for b in beats if b.gate_id == gate.gate_id]
-        gaps = silent_gaps(sorted(heard), opens, min(closes, now), window)
+        gaps = clipped_gaps(raw_gaps.get((site_id, gate.gate_id), [(None, None)]), opens, min(closes, now), window)
         per_gate.append(
             {
                 "gate_id": gate.gate_id,
@@ -116,3 +112,203 @@ def _delay_stats(delays: Sequence[float]) -> dict[str, float | None]:
         return {"median": None, "p95": None, "max": None}
     pick = lambda q: round(delays[min(len(delays) - 1, int(q * len(delays)))], 1)  # noqa: E731
     return {"median": pick(0.5), "p95": pick(0.95), "max": round(delays[-1], 1)}
+
+
+# ---- the monthly completeness of every site in an area -------------------------------------------------
+
+COUNTS = ("passages", "incomplete_plates", "unknown_vehicles", "backfilled")
+TOTALS = ("gates", "gates_silent", "silent_minutes", "days_without_events", *COUNTS)
+
+
+def monthly_completeness(month: str, area: str | None, principal: Principal) -> dict[str, Any]:
+    """Every site of an area in a city month: silent gates and minutes, days without passages, the daily
+    report's counts summed; a site that sent nothing is listed too (it is the silent one)."""
+    db_session = session()
+    now = utcnow()
+    window = timedelta(minutes=gate_settings().silent_minutes)
+    start, end = month_bounds(month)
+    query = select(Site).order_by(Site.site_id)
+    if principal.role == Role.ENTERPRISE:
+        query = query.where(Site.uscc == principal.uscc)
+    elif principal.role == Role.GATE:
+        query = query.where(Site.site_id == principal.site)
+    if area:
+        query = query.where(Site.district_code.startswith(area_prefix(area)))
+    sites = list(db_session.scalars(query))
+    site_ids = [s.site_id for s in sites]
+    gates: dict[str, list[Gate]] = {site_id: [] for site_id in site_ids}
+    if site_ids:
+        for gate in db_session.scalars(select(Gate).where(Gate.site_id.in_(site_ids)).order_by(Gate.gate_id)):
+            gates[gate.site_id].append(gate)
+    counts = _passage_counts(db_session, site_ids, start, end)
+    # a night shift opening on the month's last day closes on the next: read what was heard until then
+    raw_gaps = _raw_gaps(db_session, site_ids, start, end + timedelta(days=1), window)
+    days = [d for d in month_days(month) if day_bounds(d)[0] < now]
+    items = []
+    for site in sites:
+        found = counts.get(site.site_id, {})
+        silent_by_gate = [
+            _silent_minutes(gate, days, raw_gaps.get((site.site_id, gate.gate_id), [(None, None)]), window, now)
+            for gate in gates[site.site_id]
+        ]
+        items.append(
+            {
+                "site_id": site.site_id,
+                "name": site.name,
+                "district_code": site.district_code,
+                "key_user": site.key_user,
+                "gates": len(silent_by_gate),
+                "gates_silent": sum(1 for gaps, _ in silent_by_gate if gaps),
+                "silent_minutes": sum(minutes for _, minutes in silent_by_gate),
+                "days_without_events": len(days) - found.get("days", 0),
+                **{name: found.get(name, 0) for name in COUNTS},
+                "last_event_at": found.get("last_event_at"),
+            }
+        )
+    _fill_last_events(db_session, items, start)
+    totals: dict[str, Any] = {name: sum(item[name] for item in items) for name in TOTALS}
+    totals["sites"] = len(items)
+    totals["sites_silent"] = sum(1 for item in items if is_silent_site(item))
+    return {
+        "month": month,
+        "area": area,
+        "as_of": now,
+        "silent_window_minutes": int(window.total_seconds() // 60),
+        "items": items,
+        "totals": totals,
+    }
+
+
+def is_silent_site(item: dict[str, Any]) -> bool:
+    """A site is silent in a month when a gate fell silent in its hours, or nothing passed at all."""
+    return item["gates_silent"] > 0 or item["passages"] == 0
+
+
+def _passage_counts(
+    db_session: Session, site_ids: list[str], start: datetime, end: datetime
+) -> dict[str, dict[str, Any]]:
+    """Per site: passages, incomplete plates, unknown vehicles, backfilled, days with passages, the last one."""
+    if not site_ids:
+        return {}
+    count_if = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    day = local_day(db_session, start).label("day")
+    # per site and day first (a hash aggregate), then per site: cheaper than count(DISTINCT day), which sorts
+    per_day = (
+        select(
+            Passage.site_id,
+            day,
+            func.count().label("passages"),
+            count_if(Passage.plate_complete.is_(False)).label("incomplete_plates"),
+            count_if(Passage.vehicle_known.is_(False)).label("unknown_vehicles"),
+            count_if(Passage.backfill.is_(True)).label("backfilled"),
+            func.max(Passage.captured_at).label("last_event_at"),
+        )
+        .where(Passage.site_id.in_(site_ids), Passage.captured_at >= start, Passage.captured_at < end)
+        .group_by(Passage.site_id, day)
+        .subquery()
+    )
+    query = select(
+        per_day.c.site_id,
+        *(cast(func.sum(per_day.c[name]), Integer).label(name) for name in COUNTS),
+        func.count().label("days"),
+        type_coerce(func.max(per_day.c.last_event_at), UTCDateTime).label("last_event_at"),
+    ).group_by(per_day.c.site_id)
+    return {row.site_id: dict(row._mapping) for row in db_session.execute(query)}
+
+
+def _fill_last_events(db_session: Session, items: list[dict[str, Any]], start: datetime) -> None:
+    """For sites without a passage in the month, when they were last heard of before it (None: never)."""
+    missing = [item["site_id"] for item in items if item["last_event_at"] is None]
+    if not missing:
+        return
+    query = (
+        select(Passage.site_id, type_coerce(func.max(Passage.captured_at), UTCDateTime))
+        .where(Passage.site_id.in_(missing), Passage.captured_at < start)
+        .group_by(Passage.site_id)
+    )
+    last = {row[0]: row[1] for row in db_session.execute(query)}
+    for item in items:
+        if item["last_event_at"] is None:
+            item["last_event_at"] = last.get(item["site_id"])
+
+
+Gap = tuple[datetime | None, datetime | None]
+
+
+def _raw_gaps(
+    db_session: Session, site_ids: list[str], start: datetime, end: datetime, window: timedelta
+) -> dict[tuple[str, str], list[Gap]]:
+    """Per gate, the stretches between consecutive things heard (passages, heartbeats) longer than the window.
+
+    None stands for "before the first" / "after the last". The database finds them (LAG/LEAD over a month
+    of passages and heartbeat minutes), so only the few long gaps come back, not every passage.
+    """
+    if not site_ids:
+        return {}
+    heard = union_all(
+        select(Passage.site_id, Passage.gate_id, Passage.captured_at.label("moment")).where(
+            Passage.site_id.in_(site_ids), Passage.captured_at >= start, Passage.captured_at < end
+        ),
+        select(GateHeartbeat.site_id, GateHeartbeat.gate_id, GateHeartbeat.minute.label("moment")).where(
+            GateHeartbeat.site_id.in_(site_ids), GateHeartbeat.minute >= start, GateHeartbeat.minute < end
+        ),
+    ).subquery()
+    site, gate = heard.c.site_id, heard.c.gate_id
+    if db_session.get_bind().dialect.name == "postgresql":
+        # the window sorts a month of moments by gate: byte order, not the database's locale, is enough here
+        site, gate = site.collate("C"), gate.collate("C")
+    per_gate = {"partition_by": (site, gate), "order_by": heard.c.moment}
+    ordered = select(
+        heard.c.site_id,
+        heard.c.gate_id,
+        heard.c.moment,
+        func.lag(heard.c.moment).over(**per_gate).label("previous"),
+        func.lead(heard.c.moment).over(**per_gate).label("following"),
+    ).subquery()
+    # a coarse filter in seconds (float on SQLite); the exact comparison is made below on datetimes
+    seconds = _seconds_between(db_session, ordered.c.previous, ordered.c.moment)
+    query = select(
+        ordered.c.site_id,
+        ordered.c.gate_id,
+        type_coerce(ordered.c.previous, UTCDateTime).label("previous"),
+        type_coerce(ordered.c.moment, UTCDateTime).label("moment"),
+        ordered.c.following.is_(None).label("last"),
+    ).where(
+        or_(
+            ordered.c.previous.is_(None),
+            ordered.c.following.is_(None),
+            seconds > window.total_seconds() - 1,
+        )
+    )
+    gaps: dict[tuple[str, str], list[Gap]] = {}
+    for row in db_session.execute(query):
+        found = gaps.setdefault((row.site_id, row.gate_id), [])
+        if row.previous is None or row.moment - row.previous > window:
+            found.append((row.previous, row.moment))
+        if row.last:
+            found.append((row.moment, None))
+    return gaps
+
+
+def _seconds_between(db_session: Session, earlier: Any, later: Any) -> Any:
+    if db_session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * literal_column("86400.0")
+
+
+def _silent_minutes(gate: Gate, days: list[date], raw: list[Gap], window: timedelta, now: datetime) -> tuple[int, int]:
+    """(silent gaps, silent minutes) of a gate over the days: the daily report's gaps, day by day."""
+    gaps = minutes = 0
+    # the stretches follow each other in time, so their ends are ordered too: each day reads only its own
+    ordered = sorted(raw, key=lambda gap: gap[0] or datetime.min.replace(tzinfo=now.tzinfo))
+    ends = [gap[1] or datetime.max.replace(tzinfo=now.tzinfo) for gap in ordered]
+    for day in days:
+        opens, closes = operating_window(gate, day)
+        first = bisect_right(ends, opens)
+        last = first
+        while last < len(ordered) and (ordered[last][0] is None or ordered[last][0] < closes):
+            last += 1
+        for a, b in clipped_gaps(ordered[first:last], opens, min(closes, now), window):
+            gaps += 1
+            minutes += round((b - a).total_seconds() / 60)
+    return gaps, minutes

@@ -195,13 +195,15 @@ def summaries(site_ids: Sequence[str], month: str, period: str, principal: Princ
         if not site_ids:
             return []
     start, end = month_bounds(month)
-    day = local_day(db_session, start).label("day")
     columns = [Passage.site_id, Passage.direction, Passage.stage, Passage.fuel, Passage.vehicle_class]
     columns += [Passage.plate_complete]
+    if period == "day":
+        columns.append(local_day(db_session, start).label("day"))
+    # a month's buckets need no day: grouping by it would send back about a row per passage of a city month
     query = (
-        select(*columns, day, func.count().label("n"))
+        select(*columns, func.count().label("n"))
         .where(Passage.captured_at >= start, Passage.captured_at < end)
-        .group_by(*columns, day)
+        .group_by(*columns)
     )
     if site_ids:
         query = query.where(Passage.site_id.in_(site_ids))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from gatecontrol import daos
-from gatecontrol.cache import app_cache
+from gatecontrol.cache import app_cache, registry_seen
 from gatecontrol.config import gate_settings
 from gatecontrol.partitions import ensure_partitions
 from gatecontrol.rules import capture_window_problem, differing_fields, enrich, fingerprint, passage_flags
@@ -75,8 +75,11 @@ class IngestPassages:
             if daos.claims_with_insert(db_session, len(fresh)):
                 # few rows (the single POST): the one write claims the keys and stores the rows together,
                 # so it is atomic alone and runs in autocommit, without BEGIN and COMMIT round trips
-                with autocommit_session() as quick_session:
-                    created, new_rows, stored = self._store(quick_session, first, fresh, one_statement=True)
+                done = self._store_with_last_seen_facts(first, fresh[0]) if len(fresh) == 1 else None
+                if done is None:
+                    with autocommit_session() as quick_session:
+                        done = self._store(quick_session, first, fresh, one_statement=True)
+                created, new_rows, stored = done
             else:
                 created, new_rows, stored = self._store(db_session, first, fresh, one_statement=False)
             rows_by_event = {row["event_id"]: row for row in new_rows} | stored
@@ -110,6 +113,27 @@ class IngestPassages:
             daos.insert_passages(db_session, new_rows)
         stored = daos.stored_passages(db_session, self.site_id, first.keys() - created)
         return created, new_rows, stored
+
+    def _store_with_last_seen_facts(
+        self, first: dict[str, dict[str, Any]], data: dict[str, Any]
+    ) -> tuple[set[str], list[dict[str, Any]], dict[str, dict[str, Any]]] | None:
+        """One round trip instead of two for a single passage: enrich it from what this process last read
+        for its plate (nothing yet: an unknown vehicle) and store it if the replica still says exactly that.
+        None when it does not (the caller reads the replica and stores as usual)."""
+        plate = normalise_plate(data["plate"])
+        if not plate.valid:  # nothing to look up: the row does not depend on the replica
+            return None
+        pair = (plate.normalised, data["plate_colour"])
+        fact, entries = registry_seen().get(pair) or (None, [])
+        (row,) = self._rows([data], {data["event_id"]: plate}, {pair: fact} if fact else {}, {_key(pair): entries})
+        with database().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            unchanged, created = daos.claim_and_insert_if_registry_unchanged(
+                connection, self.site_id, row, pair, daos.registry_guard(fact, entries)
+            )
+            if not unchanged:
+                return None
+            stored = daos.stored_passages(connection, self.site_id, first.keys() - created)
+        return created, [row] if created else [], stored
 
     def _parse(
         self, index: int, raw: Any, gates: set[str], ledger_months: int
@@ -156,12 +180,24 @@ class IngestPassages:
             plates[data["event_id"]] = plate
         pairs = [(p.normalised, d["plate_colour"]) for d, p in ((d, plates[d["event_id"]]) for d in items) if p.valid]
         facts, entries = daos.vehicle_registry(db_session, pairs)
+        seen = registry_seen()
+        for pair in pairs:  # remembered for the next single POST of these vehicles
+            seen.put(pair, (facts.get(pair), entries.get(_key(pair), [])))
+        return self._rows(items, plates, facts, entries)
+
+    def _rows(
+        self,
+        items: list[dict[str, Any]],
+        plates: dict[str, Any],
+        facts: Mapping[tuple[str, str], dict[str, Any]],
+        entries: Mapping[str, list[dict[str, Any]]],
+    ) -> list[dict[str, Any]]:
         rows = []
         for data in items:
             plate = plates[data["event_id"]]
             key = (plate.normalised, data["plate_colour"])
             vehicle = facts.get(key) if plate.valid else None
-            snapshot = enrich(data, vehicle, entries.get(f"{key[0]}|{key[1]}", []) if plate.valid else [])
+            snapshot = enrich(data, vehicle, entries.get(_key(key), []) if plate.valid else [])
             rows.append(
                 {
                     "site_id": self.site_id,
@@ -191,6 +227,11 @@ class IngestPassages:
                 }
             )
         return rows
+
+
+def _key(pair: tuple[str, str]) -> str:
+    """A vehicle's subject key in the list-entry replica: 'plate|colour'."""
+    return f"{pair[0]}|{pair[1]}"
 
 
 def ingest_one(site_id: str, passage: dict[str, Any]) -> tuple[dict[str, Any], bool]:

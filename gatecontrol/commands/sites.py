@@ -13,6 +13,7 @@ from sqlalchemy import select
 from gatecontrol import daos
 from gatecontrol.cache import app_cache
 from gatecontrol.models import Camera, Gate, GateHeartbeat, GateKey, Site
+from gatecontrol.rules import area_prefix
 from shared.auth import Principal, Role, TokenRevoked, Unauthorized
 from shared.db import session, unit_of_work, utcnow
 from shared.errors import Conflict, Forbidden, NotFound
@@ -91,9 +92,7 @@ def list_sites(args: dict[str, Any], principal: Principal) -> Page[Any]:
     if principal.role == Role.ENTERPRISE:
         query = query.where(Site.uscc == principal.uscc)
     if args.get("area"):
-        area = args["area"]  # a province (xx0000) or city (xxxx00) code covers the districts under it
-        prefix = area[:2] if area.endswith("0000") else area[:4] if area.endswith("00") else area
-        query = query.where(Site.district_code.startswith(prefix))
+        query = query.where(Site.district_code.startswith(area_prefix(args["area"])))
     for name in ("uscc", "industry", "key_user"):
         if args.get(name) is not None:
             query = query.where(getattr(Site, name) == args[name])

@@ -41,6 +41,9 @@ class ResponseRule(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(100), unique=True)
+    # where the rule binds: the issuing government's division (a province, city or district code)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    issuer: Mapped[str | None] = mapped_column(String(200))  # that government, as the document names it
     min_level: Mapped[str | None] = mapped_column(String(8))  # null: applies in season, alert or not
     season_from: Mapped[str | None] = mapped_column(String(5))  # MM-DD, with season_to: the campaign season
     season_to: Mapped[str | None] = mapped_column(String(5))

@@ -8,6 +8,7 @@ from gatecontrol.schemas.ledger import (
     CompletenessQuerySchema,
     ExportQuerySchema,
     LedgerQuerySchema,
+    MonthlyCompletenessQuerySchema,
     SummaryQuerySchema,
     TripsQuerySchema,
 )
@@ -34,7 +35,8 @@ from gatecontrol.schemas.sites import (
 __all__ = [
     "FLAGS", "ID", "SITE_ID", "AlertSchema", "AuditQuerySchema", "BatchItemResultSchema", "BatchResultSchema",
     "CameraSchema", "CompletenessQuerySchema", "ExportQuerySchema", "GateSchema", "HeartbeatSchema",
-    "KeyInfoSchema", "KeyRequestSchema", "KeySchema", "LedgerQuerySchema", "PassageBatchSchema",
+    "KeyInfoSchema", "KeyRequestSchema", "KeySchema", "LedgerQuerySchema", "MonthlyCompletenessQuerySchema",
+    "PassageBatchSchema",
     "PassageOutSchema", "PassageSchema", "ResponseRuleSchema", "RevokeKeySchema",
     "SiteQuerySchema", "SiteSchema", "SummaryQuerySchema",
     "TripsQuerySchema", "ViolationQuerySchema", "fast_load",

@@ -54,6 +54,14 @@ class ResponseRuleSchema(Schema):
     """What gates must refuse during an alert or a campaign season, citing its plan (every condition must hold)."""
 
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"))
+    jurisdiction = fields.String(
+        required=True, validate=check_division,
+        metadata={"description": "division code of the issuing government: the rule binds only sites there"},
+    )  # fmt: skip
+    issuer = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+        metadata={"description": "the issuing government, e.g. 石家庄市人民政府"},
+    )  # fmt: skip
     min_level = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(ALERT_LEVELS),
         metadata={"description": "alert level from which it applies; null: in season, alert or not"},

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from gatecontrol.rules import ELECTRIC
-from gatecontrol.schemas.common import ID, SITE_ID, check_month, check_uscc
+from gatecontrol.schemas.common import ID, SITE_ID, check_division, check_month, check_uscc
 from shared.pagination import PageArgsSchema
 from shared.vocab import UnknownTerm, parse_emission_stage, parse_fuel
 
@@ -88,3 +88,14 @@ class AuditQuerySchema(Schema):
 
 class CompletenessQuerySchema(Schema):
     day = fields.Date(required=True)
+
+
+class MonthlyCompletenessQuerySchema(Schema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM, cut in Asia/Shanghai"})
+    area = fields.String(
+        load_default=None, validate=check_division, metadata={"description": "district, city or province code"}
+    )
+
+    @validates_schema
+    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
+        check_month(data.get("month", ""), "month")

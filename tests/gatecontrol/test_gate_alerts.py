@@ -19,12 +19,21 @@ ALERT = {
     "starts_at": "2026-10-10T12:00:00+08:00",
     "ends_at": "2026-10-12T12:00:00+08:00",
 }
+# the shipped alert rule is Shijiazhuang's (石政发〔2019〕3号): it binds plants there, during alerts there
+SJZ_ALERT = {**ALERT, "alert_key": "SJZ-2026-07", "area": "130100", "authority": "石家庄市重污染天气应急指挥部"}
+SJZ_DISTRICT = "130102"  # 长安区
 
 
 @pytest.fixture
 def rules(db):
     with Session(db.engine) as s, s.begin():
         return seed_response_rules(s)
+
+
+@pytest.fixture
+def in_shijiazhuang(env_client, site) -> None:
+    """The test plant moved to Shijiazhuang, where the shipped alert rule binds."""
+    assert env_client.put(f"/api/v1/sites/{SITE_ID}", json=site_body(district_code=SJZ_DISTRICT)).status_code == 200
 
 
 def post_all(gate, *bodies):
@@ -62,8 +71,8 @@ def test_seeding_response_rules_twice_adds_them_once(db):
     assert first["added"] == 2 and second == {"added": 0, "updated": 0, "unchanged": 2}
 
 
-def test_passages_at_the_start_of_an_alert_violate_and_at_its_end_do_not(env_client, gate, rules):
-    env_client.post("/api/v1/alerts", json=ALERT)
+def test_passages_at_the_start_of_an_alert_violate_and_at_its_end_do_not(env_client, gate, rules, in_shijiazhuang):
+    env_client.post("/api/v1/alerts", json=SJZ_ALERT)
     post_all(
         gate,
         passage(event_id="before", captured_at="2026-10-10T11:59:59+08:00"),
@@ -78,7 +87,7 @@ def test_passages_at_the_start_of_an_alert_violate_and_at_its_end_do_not(env_cli
     assert [v["event_id"] for v in report["violations"]] == ["start", "last"]
     first = report["violations"][0]
     assert (first["alert_key"], first["alert_level"], first["rule_code"]) == (
-        "LF-2026-07",
+        "SJZ-2026-07",
         "orange",
         "alert.bulk_diesel_china4_or_below.shijiazhuang_2019",
     )
@@ -89,9 +98,11 @@ def test_passages_at_the_start_of_an_alert_violate_and_at_its_end_do_not(env_cli
     ]
 
 
-def test_a_yellow_alert_does_not_trigger_an_orange_rule_and_other_areas_are_not_covered(env_client, gate, rules):
-    env_client.post("/api/v1/alerts", json={**ALERT, "alert_key": "Y1", "level": "yellow"})
-    env_client.post("/api/v1/alerts", json={**ALERT, "alert_key": "TY1", "area": "140100"})  # Taiyuan, not Linfen
+def test_a_yellow_alert_does_not_trigger_an_orange_rule_and_other_areas_are_not_covered(
+    env_client, gate, rules, in_shijiazhuang
+):
+    env_client.post("/api/v1/alerts", json={**SJZ_ALERT, "alert_key": "Y1", "level": "yellow"})
+    env_client.post("/api/v1/alerts", json={**SJZ_ALERT, "alert_key": "XT1", "area": "130500"})  # Xingtai
     post_all(gate, passage(event_id="p", captured_at="2026-10-11T08:00:00+08:00"))
     assert env_client.get("/api/v1/violations", query_string={"month": "2026-10"}).get_json()["violations"] == []
 
@@ -109,8 +120,8 @@ def test_a_listed_dev_zone_plant_may_not_see_fuel_trucks_in_the_campaign_season(
     assert len(own["violations"]) == 1
 
 
-def test_violations_export_and_count_in_the_monthly_summary(env_client, gate, rules):
-    env_client.post("/api/v1/alerts", json=ALERT)
+def test_violations_export_and_count_in_the_monthly_summary(env_client, gate, rules, in_shijiazhuang):
+    env_client.post("/api/v1/alerts", json=SJZ_ALERT)
     post_all(
         gate,
         passage(event_id="v1", captured_at="2026-10-11T08:00:00+08:00"),
@@ -148,20 +159,22 @@ def test_the_audit_view_samples_records_and_splits_normal_and_alert_days(env_cli
     assert len(normal) == 28 and normal["2026-10-03"] == 3 and normal["2026-10-20"] == 2
 
 
-RULE = {"code": "alert.china3_heavy_trucks.taiyuan_2018", "min_level": "yellow", "max_stage": "国三",
+RULE = {"code": "alert.china3_heavy_trucks.taiyuan_2018", "jurisdiction": "140100", "issuer": "太原市人民政府",
+        "min_level": "yellow", "max_stage": "国三",
         "heavy_trucks_only": True, "directions": ["in"], "effective_from": "2018-09-29",
         "source_document": "并政发〔2018〕40号", "source_item": "二(六) item 28",
         "description": "yellow or worse: no heavy truck of 国三 or older enters"}  # fmt: skip
 
 
 def test_a_bureau_adds_a_response_rule_once_and_it_judges_passages(env_client, gate):
+    env_client.put(f"/api/v1/sites/{SITE_ID}", json=site_body(district_code="140105"))  # Taiyuan, 小店区
     first = env_client.post("/api/v1/response-rules", json=RULE)
     again = env_client.post("/api/v1/response-rules", json=RULE)
     changed = env_client.post("/api/v1/response-rules", json={**RULE, "min_level": "orange"})
     assert (first.status_code, again.status_code, changed.status_code) == (201, 200, 409)
     assert first.get_json()["max_stage"] == "china_3"
     assert changed.get_json()["errors"] == [{"field": "min_level", "reason": "differs from the stored rule"}]
-    env_client.post("/api/v1/alerts", json={**ALERT, "level": "yellow"})
+    env_client.post("/api/v1/alerts", json={**ALERT, "level": "yellow", "area": "140100"})
     post_all(gate,
              passage(event_id="old-heavy", captured_at="2026-10-11T08:00:00+08:00", emission_stage="3"),
              passage(event_id="old-light", captured_at="2026-10-11T08:00:00+08:00", emission_stage="3",
@@ -175,7 +188,8 @@ def test_a_bureau_adds_a_response_rule_once_and_it_judges_passages(env_client, g
 @pytest.mark.parametrize(
     ("change", "field"),
     [({"max_stage": "国九"}, "max_stage"), ({"min_level": None}, "min_level"), ({"season_from": "10-01"}, "season_to"),
-     ({"fuels": ["coal"]}, "fuels.0"), ({"source_item": None}, "source_item")],
+     ({"fuels": ["coal"]}, "fuels.0"), ({"source_item": None}, "source_item"),
+     ({"jurisdiction": None}, "jurisdiction"), ({"jurisdiction": "1401"}, "jurisdiction")],
 )  # fmt: skip
 def test_a_bad_response_rule_is_422_naming_the_field(env_client, change, field):
     body = {k: v for k, v in {**RULE, **change}.items() if v is not None}
@@ -191,13 +205,94 @@ def test_a_month_search_skips_rules_that_cannot_bind_the_site():
     from shared.timeutil import month_days
 
     dev_zone_season = {
-        "effective_from": date(2024, 10, 1), "effective_to": date(2025, 3, 31),
+        "jurisdiction": "141000", "effective_from": date(2024, 10, 1), "effective_to": date(2025, 3, 31),
         "season_from": "10-01", "season_to": "03-31", "dev_zone_listed_only": True, "industries": [],
     }  # fmt: skip
-    listed, unlisted = {"dev_zone_listed": True, "industry": "steel"}, {"dev_zone_listed": False, "industry": "steel"}
+    listed = {"dev_zone_listed": True, "industry": "steel", "district_code": "141002"}
+    unlisted = {**listed, "dev_zone_listed": False}
     assert rule_may_apply(dev_zone_season, listed, month_days("2025-03"))
     assert not rule_may_apply(dev_zone_season, unlisted, month_days("2025-03")), "only listed plants"
     assert not rule_may_apply(dev_zone_season, listed, month_days("2025-04")), "after the rule's end"
     assert not rule_may_apply(dev_zone_season, listed, month_days("2024-09")), "before the season and the rule"
-    cement_only = {"effective_from": date(2020, 1, 1), "industries": ["cement"]}
+    cement_only = {"jurisdiction": "141000", "effective_from": date(2020, 1, 1), "industries": ["cement"]}
     assert not rule_may_apply(cement_only, listed, month_days("2025-03"))
+    elsewhere = {**listed, "district_code": "140105"}
+    assert not rule_may_apply(dev_zone_season, elsewhere, month_days("2025-03")), "a Taiyuan plant"
+
+
+HEBEI_RULE = {**RULE, "code": "alert.china3_heavy_trucks.hebei_test", "jurisdiction": "130000", "issuer": "河北省"}
+LINFEN_RULE = {**RULE, "code": "alert.china3_heavy_trucks.linfen_test", "jurisdiction": "141000", "issuer": "临汾市"}
+
+
+def test_a_rule_of_another_province_never_fires_on_a_linfen_alert_or_site(env_client, gate, rules):
+    assert env_client.post("/api/v1/response-rules", json=HEBEI_RULE).status_code == 201
+    env_client.post("/api/v1/alerts", json=ALERT)  # orange over Linfen: the shipped Shijiazhuang rule's level too
+    post_all(gate,
+             passage(event_id="coal-china4", captured_at="2026-10-11T08:00:00+08:00"),
+             passage(event_id="china3-heavy", captured_at="2026-10-11T09:00:00+08:00", emission_stage="3"))  # fmt: skip
+    assert env_client.get("/api/v1/violations", query_string={"month": "2026-10"}).get_json()["violations"] == []
+    summary = env_client.get("/api/v1/ledger/summary", query_string={"month": "2026-10", "period": "month"})
+    assert summary.get_json()["items"][0]["violations"] == 0
+
+
+def test_a_city_rule_fires_in_each_of_its_districts_and_nowhere_else(client, env_client, gate):
+    assert env_client.post("/api/v1/response-rules", json=LINFEN_RULE).status_code == 201
+    env_client.post("/api/v1/alerts", json={**ALERT, "level": "yellow"})
+    env_client.post("/api/v1/alerts", json={**SJZ_ALERT, "level": "red"})
+    for site_id, district in (("XF", "141023"), ("SJZ", SJZ_DISTRICT)):  # Xiangfen (Linfen), Shijiazhuang
+        env_client.put(f"/api/v1/sites/{site_id}", json=site_body(district_code=district))
+        env_client.put(f"/api/v1/sites/{site_id}/gates/G1", json={"name": "in", "direction": "in"})
+    old_heavy = {"captured_at": "2026-10-11T08:00:00+08:00", "emission_stage": "3"}
+    post_all(gate, passage(event_id="yaodu", **old_heavy))
+    for site_id in ("XF", "SJZ"):
+        key = env_client.post(f"/api/v1/sites/{site_id}/keys", json={"name": "pc"}).get_json()["key"]
+        other = client.post("/api/v1/passages", json=passage(event_id=site_id, **old_heavy),
+                            headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+        assert other.status_code == 201
+    report = env_client.get("/api/v1/violations", query_string={"month": "2026-10"}).get_json()
+    assert [(v["site_id"], v["rule_code"]) for v in report["violations"]] == [
+        ("S1", LINFEN_RULE["code"]), ("XF", LINFEN_RULE["code"]),
+    ]  # fmt: skip
+
+
+def test_rules_are_listed_with_their_jurisdiction_and_by_area(env_client, rules):
+    env_client.post("/api/v1/response-rules", json=HEBEI_RULE)
+    listed = {r["code"]: r for r in env_client.get("/api/v1/response-rules").get_json()}
+    shipped = listed["alert.bulk_diesel_china4_or_below.shijiazhuang_2019"]
+    assert (shipped["jurisdiction"], shipped["issuer"]) == ("130100", "石家庄市人民政府")
+
+    def codes(area: str) -> list[str]:
+        return [r["code"] for r in env_client.get("/api/v1/response-rules", query_string={"area": area}).get_json()]
+
+    assert codes("141002") == ["season.dev_zone_no_fuel_or_gas_vehicles.linfen_2024"]
+    assert codes("130102") == ["alert.bulk_diesel_china4_or_below.shijiazhuang_2019", HEBEI_RULE["code"]]
+    assert codes("130000") == codes("130102") and codes("150000") == []
+    assert env_client.get("/api/v1/response-rules", query_string={"area": "13"}).status_code == 422
+    changed = env_client.post("/api/v1/response-rules", json={**HEBEI_RULE, "jurisdiction": "130100"})
+    assert changed.status_code == 409 and changed.get_json()["errors"][0]["field"] == "jurisdiction"
+
+
+def test_the_migration_gives_stored_rules_the_issuers_jurisdiction(databases, backend, monkeypatch):
+    import sqlalchemy as sa
+
+    from shared.db import make_engine
+    from shared.migrate import upgrade
+
+    monkeypatch.setenv("LANTIAN_CITY_CODE", "141000")
+    url = databases.new("gate_jurisdiction")
+    upgrade("gatecontrol", url, "gate_0002")
+    engine = make_engine(url)
+    columns = "code, directions, fuels, goods_keywords, industries, dev_zone_listed_only, heavy_trucks_only, " \
+              "effective_from, source_document, source_item, description, min_level"  # fmt: skip
+    values = "'[]', '[]', '[]', '[]', false, false, '2019-06-26', 'doc', 'item', 'text', 'orange'"
+    try:
+        with engine.begin() as connection:
+            for code in ("alert.bulk_diesel_china4_or_below.shijiazhuang_2019", "alert.posted_by_the_bureau"):
+                connection.execute(sa.text(f"INSERT INTO response_rule ({columns}) VALUES ('{code}', {values})"))
+        upgrade("gatecontrol", url)
+        with engine.connect() as connection:
+            stored = dict(connection.execute(sa.text("SELECT code, jurisdiction FROM response_rule")).all())
+    finally:
+        engine.dispose()
+    assert stored == {"alert.bulk_diesel_china4_or_below.shijiazhuang_2019": "130100",
+                      "alert.posted_by_the_bureau": "141000"}  # fmt: skip

@@ -94,3 +94,54 @@ def test_an_idle_connection_that_died_is_replaced_before_use(postgresql_only, ga
     monkeypatch.setattr(shared.db, "IDLE_PING_SECONDS", 0.0)  # every pooled connection counts as idle
     assert _drop_connections(config.database_url) >= 1
     assert gate.post("/api/v1/passages", json=passage(event_id="after")).status_code == 201
+
+
+def _replica_changes(db, *items: dict) -> None:
+    from gatecontrol.commands.sync import apply_changes
+
+    with db.sessionmaker() as s, s.begin():
+        apply_changes(s, list(items))
+
+
+def _fact(seq: int, stage: str) -> dict:
+    data = {"plate": "晋B22222", "plate_colour": "yellow", "vehicle_class": "N3", "fuel": "diesel",
+            "emission_stage": stage, "status": "active"}  # fmt: skip
+    key = {"plate": "晋B22222", "plate_colour": "yellow"}
+    return {"seq": seq, "kind": "vehicle.upserted", "key": key, "data": data}
+
+
+def _blacklisting(seq: int, lifted_at: str | None = None) -> dict:
+    data = {"entry_id": "B1", "list_kind": "blacklist", "reason_code": "obd_tampering", "lifted_at": lifted_at}
+    key = {"subject_type": "vehicle", "plate": "晋B22222", "plate_colour": "yellow"}
+    return {"seq": seq, "kind": "list_entry.lifted" if lifted_at else "list_entry.added", "key": key, "data": data}
+
+
+def test_a_single_post_always_carries_what_the_replica_holds_when_it_is_stored(gate, db):
+    """A gate posting the same truck again takes one round trip with the facts last read for it; the
+    replica changing in between (registered, restaged, blacklisted, lifted) is never missed."""
+    seen = []
+    captured = (CAPTURED - timedelta(hours=1)).isoformat()  # before the lifting below
+
+    def post() -> None:
+        body = passage(event_id=f"r{len(seen)}", plate="晋B 22222", captured_at=captured)
+        response = gate.post("/api/v1/passages", json=body)
+        assert response.status_code == 201, response.get_json()
+        record = response.get_json()
+        seen.append((record["vehicle_known"], record["registry_stage"], record["blacklisted"]))
+
+    post()
+    post()  # unchanged: stored from what was read before
+    _replica_changes(db, _fact(1, "china_3"))
+    post()
+    post()
+    _replica_changes(db, _fact(2, "china_5"), _blacklisting(3))
+    post()
+    _replica_changes(db, _blacklisting(4, lifted_at=(CAPTURED - timedelta(hours=2)).isoformat()))
+    post()
+    post()
+    assert seen == [
+        (False, None, False), (False, None, False), (True, "china_3", False), (True, "china_3", False),
+        (True, "china_5", True), (True, "china_5", False), (True, "china_5", False),
+    ]  # fmt: skip
+    stored = [(r["vehicle_known"], r["registry_stage"], r["blacklisted"]) for r in _stored(db, "r")]
+    assert stored == seen  # what was answered is what is stored
