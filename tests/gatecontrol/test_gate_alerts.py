@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy.orm import Session
 
+import gatecontrol
 from gatecontrol.commands.alerts import seed_response_rules
 from tests.gatecontrol.factories import SITE_ID, USCC, passage, site_body
 
@@ -68,7 +71,9 @@ def test_seeding_response_rules_twice_adds_them_once(db):
         first = seed_response_rules(s)
     with Session(db.engine) as s, s.begin():
         second = seed_response_rules(s)
-    assert first["added"] == 2 and second == {"added": 0, "updated": 0, "unchanged": 2}
+    shipped = len(yaml.safe_load((Path(gatecontrol.__file__).parent / "response_rules.yaml").read_text("utf-8")))
+    assert shipped >= 4  # Linfen's own alert rule among them, so the demo city's alerts have consequences
+    assert first["added"] == shipped and second == {"added": 0, "updated": 0, "unchanged": shipped}
 
 
 def test_passages_at_the_start_of_an_alert_violate_and_at_its_end_do_not(env_client, gate, rules, in_shijiazhuang):
@@ -221,6 +226,7 @@ def test_a_month_search_skips_rules_that_cannot_bind_the_site():
 
 
 HEBEI_RULE = {**RULE, "code": "alert.china3_heavy_trucks.hebei_test", "jurisdiction": "130000", "issuer": "河北省"}
+LINFEN_SHIPPED = "alert.bulk_diesel_china4_or_below.linfen_2024"
 LINFEN_RULE = {**RULE, "code": "alert.china3_heavy_trucks.linfen_test", "jurisdiction": "141000", "issuer": "临汾市"}
 
 
@@ -230,9 +236,12 @@ def test_a_rule_of_another_province_never_fires_on_a_linfen_alert_or_site(env_cl
     post_all(gate,
              passage(event_id="coal-china4", captured_at="2026-10-11T08:00:00+08:00"),
              passage(event_id="china3-heavy", captured_at="2026-10-11T09:00:00+08:00", emission_stage="3"))  # fmt: skip
-    assert env_client.get("/api/v1/violations", query_string={"month": "2026-10"}).get_json()["violations"] == []
+    violations = env_client.get("/api/v1/violations", query_string={"month": "2026-10"}).get_json()["violations"]
+    cited = {v["rule_code"] for v in violations}
+    assert cited <= {LINFEN_SHIPPED}, "only Linfen's own rule binds a Linfen site"
+    assert not cited & {HEBEI_RULE["code"], "alert.bulk_diesel_china4_or_below.shijiazhuang_2019"}
     summary = env_client.get("/api/v1/ledger/summary", query_string={"month": "2026-10", "period": "month"})
-    assert summary.get_json()["items"][0]["violations"] == 0
+    assert summary.get_json()["items"][0]["violations"] == len(violations)
 
 
 def test_a_city_rule_fires_in_each_of_its_districts_and_nowhere_else(client, env_client, gate):
@@ -264,7 +273,8 @@ def test_rules_are_listed_with_their_jurisdiction_and_by_area(env_client, rules)
     def codes(area: str) -> list[str]:
         return [r["code"] for r in env_client.get("/api/v1/response-rules", query_string={"area": area}).get_json()]
 
-    assert codes("141002") == ["season.dev_zone_no_fuel_or_gas_vehicles.linfen_2024"]
+    assert codes("141002") == [LINFEN_SHIPPED, "season.dev_zone_no_fuel_or_gas_vehicles.linfen_2024"]
+    assert codes("140105") == ["alert.bulk_transport_response.taiyuan_2018"]
     assert codes("130102") == ["alert.bulk_diesel_china4_or_below.shijiazhuang_2019", HEBEI_RULE["code"]]
     assert codes("130000") == codes("130102") and codes("150000") == []
     assert env_client.get("/api/v1/response-rules", query_string={"area": "13"}).status_code == 422
