@@ -1,0 +1,168 @@
+"""Fault injection helpers: a throw-away PostgreSQL cluster, gunicorn with several workers, a silent server.
+
+The cluster is never the shared server on 127.0.0.1:5432 (other test sessions use that one): it is made
+with initdb in a temporary directory, on a free loopback port, and removed at the end.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import REPO, RunningService, free_port
+
+LOOPBACK = "127.0.0.1"
+
+
+def pg_bin(name: str) -> str:
+    """A PostgreSQL server binary (initdb, pg_ctl); skips the test when the server package is missing."""
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    if not found[-1]:
+        pytest.skip(f"{name} not found: the PostgreSQL server package is needed for this fault")
+    return found[-1]
+
+
+class Cluster:
+    """A throw-away PostgreSQL cluster on a loopback port, owned by `postgres` when we are root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(root, "postgres")
+        self.log = root / "postgres.log"
+
+    def run(self, *argv: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", *argv] if self.as_postgres else list(argv)
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def init_and_start(self) -> None:
+        self.run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.ctl("start")
+
+    def ctl(self, action: str, *extra: str) -> None:
+        """pg_ctl start / stop / restart on this cluster, waiting until it is done."""
+        options = f"-p {self.port} -k {self.data} -c listen_addresses={LOOPBACK}"
+        self.run(pg_bin("pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, *extra)
+
+    def stop(self) -> None:
+        with suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            self.run(pg_bin("pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-w")
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@{LOOPBACK}:{self.port}/{database}"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    """A PostgreSQL cluster of this module's own, which the test may stop and start at will."""
+    root = Path(tempfile.mkdtemp(prefix="lantian-faults-pg-"))
+    os.chmod(root, 0o755)  # runuser postgres must reach its data directory
+    made = Cluster(root)
+    made.init_and_start()
+    try:
+        yield made
+    finally:
+        made.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class Gunicorn(RunningService):
+    """A real service under gunicorn with several workers (tests.conftest's RunningService runs one)."""
+
+    def __init__(self, name: str, log: Path, workers: int) -> None:
+        super().__init__(name, log)
+        self.workers = workers
+
+    def start(self, env: dict[str, str]) -> None:
+        argv = [sys.executable, "-m", "shared.cli", "serve", self.name, "--host", LOOPBACK, "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [*argv, "--workers", str(self.workers)],
+            env=env,
+            cwd=REPO,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def worker_pids(self) -> set[int]:
+        """The pids of the master's worker processes right now (`shared.cli serve` execs into the master)."""
+        assert self.process is not None
+        children: set[int] = set()
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with suppress(FileNotFoundError):
+                children.update(int(pid) for pid in (task / "children").read_text().split())
+        return children
+
+    def wait_workers(self, count: int, timeout: float = 60, dead: set[int] = frozenset()) -> set[int]:
+        """Wait until `count` workers other than `dead` ones are up and answering (gunicorn replaces killed ones)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids() - dead
+            if len(pids) >= count:
+                with suppress(requests.RequestException):
+                    if requests.get(f"{self.url}/ready", timeout=5).status_code == 200:
+                        return pids
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name}: {count} workers not up in {timeout} s: {self.log.read_text()[-2000:]}")
+
+
+class SilentServer:
+    """Accepts TCP connections and reads what is sent, but never answers: a downstream that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self.accepted = 0
+        self._held: list[socket.socket] = []
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._closing.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self._held.append(connection)  # kept open and unread-from-our-side: the caller waits for bytes
+
+    def close(self) -> None:
+        self._closing.set()
+        self._thread.join(timeout=5)
+        for connection in self._held:
+            connection.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def closed_port_url() -> str:
+    """A URL nobody listens on: a downstream that is down."""
+    return f"http://{LOOPBACK}:{free_port()}"
