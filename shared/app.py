@@ -7,10 +7,9 @@ from collections.abc import Iterable
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
-from flask_smorest import Blueprint
 from prometheus_client import CollectorRegistry
 
-from shared.api import LantianApi, check_content_type, ops_blueprint
+from shared.api import Blueprint, LantianApi, check_content_type, ops_blueprint
 from shared.auth import init_auth
 from shared.config import Settings
 from shared.db import Database

@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from gatecontrol.commands import alerts
 from gatecontrol.schemas import AlertSchema, ResponseRuleSchema, ViolationQuerySchema
 from gatecontrol.schemas.common import check_division
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.tabular import EXPORT_MIMETYPES, table_chunks
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from gatecontrol.commands.completeness import completeness_report, monthly_completeness
 from gatecontrol.schemas import CompletenessQuerySchema, MonthlyCompletenessQuerySchema
+from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 
 blp = Blueprint("completeness", __name__, url_prefix="/api/v1", description="Completeness of gate data")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from gatecontrol.commands import ledger
@@ -17,6 +16,7 @@ from gatecontrol.schemas import (
     PassageOutSchema,
     SummaryQuerySchema,
 )
+from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 from shared.pagination import page_schema
 from shared.tabular import EXPORT_MIMETYPES, table_chunks

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from gatecontrol.commands.retention import place_hold, release_hold
 from gatecontrol.models import LegalHold, PurgeLog
+from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 

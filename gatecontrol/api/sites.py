@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gatecontrol.commands import sites
 from gatecontrol.schemas import (
@@ -19,7 +18,7 @@ from gatecontrol.schemas import (
     SiteQuerySchema,
     SiteSchema,
 )
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import ValidationFailed

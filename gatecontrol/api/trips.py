@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from gatecontrol.commands.trips import trips
 from gatecontrol.schemas import TripsQuerySchema
+from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 
 blp = Blueprint("trips", __name__, url_prefix="/api/v1/trips", description="Trip counts for railshift (contract §4)")

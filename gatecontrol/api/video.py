@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from gatecontrol.commands import video
-from shared.api import ProblemSchema, accepts
+from shared.api import Blueprint, ProblemSchema, accepts
 from shared.auth import Role, current_principal, require_role
 
 blp = Blueprint("video", __name__, url_prefix="/api/v1/sites", description="Video segments of site cameras")

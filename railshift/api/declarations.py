@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from railshift.commands.common import hides_drafts, own_scope
 from railshift.commands.declarations import create_correction, read_declaration, review_step, save_draft
@@ -20,7 +19,7 @@ from railshift.schemas import (
     month_or_422,
     uscc_or_422,
 )
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.pagination import page_schema

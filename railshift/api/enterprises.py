@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from railshift.commands.common import check_scope, own_scope
 from railshift.commands.enterprises import upsert_enterprise
 from railshift.daos import enterprise_or_404, list_enterprises
 from railshift.schemas import EnterpriseInSchema, EnterpriseQuerySchema, EnterpriseSchema, uscc_or_422
+from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.pagination import page_schema

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request, stream_with_context
-from flask_smorest import Blueprint
 
 from railshift.commands.spreadsheets import DECLARATION_SPEC, check_upload, export_chunks, import_upload
 from railshift.schemas import ExportQuerySchema, FormatQuerySchema, UploadQuerySchema, UploadResultSchema
-from shared.api import ProblemSchema, accepts
+from shared.api import Blueprint, ProblemSchema, accepts
 from shared.auth import Role, current_principal, require_role
 from shared.tabular import EXPORT_MIMETYPES, error_report_chunks, template_bytes
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from railshift.commands.ratios import enterprise_ratios
 from railshift.commands.views import city_indicators, non_compliant, ranking, trend
 from railshift.schemas import CityIndicatorQuerySchema, RatioQuerySchema, TrendQuerySchema, ViewQuerySchema, uscc_or_422
+from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 
 blp = Blueprint("ratios", __name__, url_prefix="/api/v1",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from railshift.commands.common import city_today
 from railshift.daos import pending_reviews
 from railshift.schemas import PendingQuerySchema, PendingSchema
+from shared.api import Blueprint
 from shared.auth import Role, require_role
 from shared.db import session
 from shared.pagination import page_schema

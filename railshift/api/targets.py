@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from railshift.commands.targets import upsert_target
 from railshift.daos import all_targets, ratio_definitions
 from railshift.schemas import TargetInSchema, TargetSchema, TargetsSchema
+from shared.api import Blueprint
 from shared.auth import Role, require_role
 from shared.db import session
 

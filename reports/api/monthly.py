@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 
 from reports.commands import GetMonthlyReport, ListReportVersions
 from reports.render.pdf import render_pdf
 from reports.render.xlsx import report_xlsx_chunks
 from reports.schemas import MonthlyQuerySchema, MonthlyReportSchema, ReportVersionsSchema
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import current_principal, require_role
 from shared.tabular import EXPORT_MIMETYPES
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from reports.schemas import RulesQuerySchema, RulesSchema, SourcesSchema
 from reports.sources import policy_rules_in_force, upstream_status
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 
 blp = Blueprint("sources", __name__, url_prefix="/api/v1", description="The upstream services a report is built from")
 

@@ -87,12 +87,6 @@ def test_a_body_over_the_content_length_limit_is_413(send, target, app, nothing_
     assert problem["code"] == "payload-too-large"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: webargs parses JSON bodies with the standard json.loads, whose RecursionError on 100,000 nested "
-    "arrays/objects escapes the error handlers as a 500 internal-error (all three services; fix in shared/: "
-    "catch RecursionError while loading the body, or bound the nesting, and answer 400 bad-request)",
-)
 def test_deeply_nested_json_is_a_400_not_a_recursion_error(send, nothing_written):
     depth = 100_000
     _assert_clear_refusal(send(b"[" * depth + b"]" * depth), 400, 422)

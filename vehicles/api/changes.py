@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
+from shared.api import Blueprint
 from shared.auth import Role, require_role
 from shared.db import session
 from vehicles.daos.changes import changes_after

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.pagination import page_schema

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from vehicles.commands.emission_tests import RecordEmissionTest
 from vehicles.schemas.emission_tests import EmissionTestInSchema, EmissionTestSchema

@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from shared.api import ProblemSchema, accepts
+from shared.api import Blueprint, ProblemSchema, accepts
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import ValidationFailed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from shared.api import Blueprint
 from shared.auth import Role, require_role
 from shared.timeutil import parse_month
 from vehicles import parsing

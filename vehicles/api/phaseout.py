@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 
+from shared.api import Blueprint
 from shared.auth import Role, require_role
 from shared.db import session
 from shared.pagination import page_schema

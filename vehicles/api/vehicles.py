@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from shared.api import ProblemSchema
+from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import NotFound, ValidationFailed
