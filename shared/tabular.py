@@ -236,7 +236,35 @@ def _rows_to_records(rows: Iterator[Sequence[object]], spec: TableSpec) -> Itera
         raise TableFormatError(f"no header row found: the file has {number} rows and all are blank")
 
 
+def _check_decodes(stream: BinaryIO, encoding: str) -> None:
+    """Refuse, before any row is read, a CSV whose bytes are not all text in its encoding: a file cut short in
+    the middle of a character would otherwise fail after the rows before it were already taken."""
+    start = stream.tell()
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    try:
+        while chunk := stream.read(_CHUNK_BYTES):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                where = line + chunk.count(b"\n", 0, error.start)
+                raise TableFormatError(
+                    f"the CSV file is not valid {encoding} text at line {where} (a file cut short, or saved in"
+                    " another encoding); no row was taken"
+                ) from error
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            raise TableFormatError(
+                f"the CSV file ends in the middle of a character (line {line}): it was cut short; no row was taken"
+            ) from error
+    finally:
+        stream.seek(start)
+
+
 def _read_csv(stream: BinaryIO, spec: TableSpec, encoding: str) -> Iterator[SourceRow]:
+    _check_decodes(stream, encoding)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")  # type: ignore[type-var]
     try:
         yield from _rows_to_records(csv.reader(text), spec)

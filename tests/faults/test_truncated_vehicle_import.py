@@ -61,18 +61,7 @@ def _whole_register() -> tuple[bytes, int]:
     return whole, whole.rindex(b"\n", 0, len(whole) - 1) + 1
 
 
-SQLITE_HALF_WRITE = (
-    "bug (SQLite only; PostgreSQL's set-wise import writes nothing): a CSV cut inside a multi-byte character "
-    "after the first batch fails the job ('not valid utf-8-sig text past its first part') but keeps the 2,000 "
-    "rows of the batches committed before the bad bytes were read (rows_inserted 2000 of a failed job): the file "
-    "is half-written; check the whole spooled file before the first batch (vehicles/commands/imports.py, "
-    "shared/tabular.py), or name the line and refuse it as a bad row"
-)
-
-
-def test_a_register_cut_inside_a_character_mid_row_writes_nothing_and_says_why(as_role, db, backend, request):
-    if backend == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SQLITE_HALF_WRITE))
+def test_a_register_cut_inside_a_character_mid_row_writes_nothing_and_says_why(as_role, db):
     clerk = as_role("transport")
     whole, last_row = _whole_register()
     diesel = whole.index("柴油".encode(), last_row)

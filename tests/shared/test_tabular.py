@@ -52,6 +52,17 @@ def test_csv_is_read_in_the_encodings_excel_saves(encoding):
     assert _rows(data) == [(2, {"plate": "晋A12345", "plate_colour": "黄"})]
 
 
+def test_a_csv_cut_inside_a_character_is_refused_before_any_row_naming_the_line():
+    whole = ("号牌号码,号牌颜色\n" + "".join(f"晋A{n:05d},黄\n" for n in range(1, 30001))).encode()
+    cut = whole[: whole.rindex("黄".encode()) + 1]  # the last row's 黄 cut after its first byte
+    rows = read_table(io.BytesIO(cut), SPEC)
+    with pytest.raises(TableFormatError, match=r"ends in the middle of a character \(line 30001\)"):
+        next(rows)  # not after 30,000 rows were handed out
+    garbled = whole.replace("晋A20000".encode(), b"\xff\xfeA20000")  # past the sample the encoding is told by
+    with pytest.raises(TableFormatError, match=r"not valid utf-8 text at line 20001 "):
+        next(read_table(io.BytesIO(garbled), SPEC))
+
+
 def test_english_headers_aliases_required_marks_and_full_width_are_all_recognised():
     data = "ＰＬＡＴＥ*,颜色,Registration Date (YYYY-MM-DD),备注\n晋A12345,yellow,2019-05-01,ignored\n".encode()
     assert _rows(data) == [
