@@ -16,24 +16,23 @@ missing or stored twice. The cluster and its directory are removed at the end.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from pathlib import Path
 
 from _support import LOOPBACK, REPO_ROOT, Server, free_port, http_request
 from gatecontrol_ingest import USCC, passages
 
 from shared.auth import encode_token
+from tests.pgcluster import Cluster, MissingServer
 
 BATCH = 1000
 
@@ -46,45 +45,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
-    if not found[-1]:
-        raise SystemExit(f"{name} not found: install the PostgreSQL server package")
-    return found[-1]
-
-
-class Cluster:
-    """A throw-away PostgreSQL cluster on a loopback port, owned by `postgres` when we are root."""
-
-    def __init__(self, root: Path) -> None:
-        self.data = root / "data"
-        self.port = free_port()
-        self.as_postgres = os.geteuid() == 0
-        root.mkdir(parents=True, exist_ok=True)
-        if self.as_postgres:
-            shutil.chown(root, "postgres")
-        self.log = root / "postgres.log"
-
-    def run(self, *argv: str) -> None:
-        command = ["runuser", "-u", "postgres", "--", *argv] if self.as_postgres else list(argv)
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    def init_and_start(self) -> None:
-        self.run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.ctl("start")
-
-    def ctl(self, action: str, *extra: str) -> None:
-        options = f"-p {self.port} -k {self.data} -c listen_addresses={LOOPBACK}"
-        self.run(pg_bin("pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, *extra)
-
-    def stop(self) -> None:
-        with suppress(subprocess.CalledProcessError):
-            self.run(pg_bin("pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-w")
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@{LOOPBACK}:{self.port}/{database}"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import psycopg
@@ -93,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lantian-fault-")))
         os.chmod(workdir, 0o755)
-        cluster = Cluster(workdir / "pg")
-        cluster.init_and_start()
+        cluster = Cluster(workdir / "pg", free_port())
+        try:
+            cluster.init_and_start()
+        except MissingServer as missing:
+            raise SystemExit(str(missing)) from missing
         stack.callback(cluster.stop)
         with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
             admin.execute("CREATE DATABASE gatecontrol")

@@ -6,7 +6,6 @@ with initdb in a temporary directory, on a free loopback port, and removed at th
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -23,49 +22,9 @@ import pytest
 import requests
 
 from tests.conftest import REPO, RunningService, free_port
+from tests.pgcluster import Cluster, MissingServer
 
 LOOPBACK = "127.0.0.1"
-
-
-def pg_bin(name: str) -> str:
-    """A PostgreSQL server binary (initdb, pg_ctl); skips the test when the server package is missing."""
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
-    if not found[-1]:
-        pytest.skip(f"{name} not found: the PostgreSQL server package is needed for this fault")
-    return found[-1]
-
-
-class Cluster:
-    """A throw-away PostgreSQL cluster on a loopback port, owned by `postgres` when we are root."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.data = root / "data"
-        self.port = free_port()
-        self.as_postgres = os.geteuid() == 0
-        if self.as_postgres:
-            shutil.chown(root, "postgres")
-        self.log = root / "postgres.log"
-
-    def run(self, *argv: str) -> None:
-        command = ["runuser", "-u", "postgres", "--", *argv] if self.as_postgres else list(argv)
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    def init_and_start(self) -> None:
-        self.run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.ctl("start")
-
-    def ctl(self, action: str, *extra: str) -> None:
-        """pg_ctl start / stop / restart on this cluster, waiting until it is done."""
-        options = f"-p {self.port} -k {self.data} -c listen_addresses={LOOPBACK}"
-        self.run(pg_bin("pg_ctl"), action, "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, *extra)
-
-    def stop(self) -> None:
-        with suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            self.run(pg_bin("pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-w")
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@{LOOPBACK}:{self.port}/{database}"
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +32,11 @@ def cluster() -> Iterator[Cluster]:
     """A PostgreSQL cluster of this module's own, which the test may stop and start at will."""
     root = Path(tempfile.mkdtemp(prefix="lantian-faults-pg-"))
     os.chmod(root, 0o755)  # runuser postgres must reach its data directory
-    made = Cluster(root)
-    made.init_and_start()
+    made = Cluster(root, free_port())
+    try:
+        made.init_and_start()
+    except MissingServer as missing:
+        pytest.skip(f"{missing}: the PostgreSQL server package is needed for this fault")
     try:
         yield made
     finally:
