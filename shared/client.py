@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+import urllib3
 from flask import current_app, g, has_request_context
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -107,7 +108,7 @@ class ServiceClient:
         try:
             response = http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            reason = type(exc).__name__
+            reason = failure_reason(exc, self.timeout)
             logger.warning("call to %s failed", self.service, extra={"url": url, "reason": reason})
             raise UpstreamUnavailable(
                 f"the {self.service} service did not answer at {self.base_url} ({reason})",
@@ -129,6 +130,17 @@ class ServiceClient:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+
+def failure_reason(exc: requests.RequestException, timeout: float) -> str:
+    """What an operator should read for a call that got no answer: refused, silent past the timeout, or else."""
+    last = exc.args[0] if exc.args else None
+    last = getattr(last, "reason", last)  # urllib3's MaxRetryError carries the last attempt's error
+    if isinstance(last, urllib3.exceptions.NewConnectionError):
+        return "connection refused: is it running?"
+    if isinstance(exc, requests.Timeout) or isinstance(last, urllib3.exceptions.TimeoutError):
+        return f"no answer within {timeout:g} s"
+    return type(exc).__name__
 
 
 def _problem(response: requests.Response) -> Any:

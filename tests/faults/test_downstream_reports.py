@@ -65,7 +65,8 @@ def _assert_names_vehicles(response) -> list[dict]:
 
 def test_a_report_with_vehicles_down_names_it_at_once(reports_with_vehicles_at):
     seconds, response = _report(reports_with_vehicles_at(closed_port_url()))
-    _assert_names_vehicles(response)
+    sections = _assert_names_vehicles(response)
+    assert all("connection refused" in s["reason"] for s in sections), sections
     assert seconds < TIMEOUT * (RETRIES + 1) + SLACK, f"{seconds:.1f} s for refused connections"
 
 
@@ -73,6 +74,7 @@ def test_a_report_with_vehicles_hanging_answers_within_the_timeout_naming_it(rep
     seconds, response = _report(reports_with_vehicles_at(silent_server.url))
     sections = _assert_names_vehicles(response)
     assert silent_server.accepted >= 1  # it did reach the hanging server
+    assert all(f"no answer within {TIMEOUT:g} s" in s["reason"] for s in sections), sections
     # Sections are read side by side, SECTION_WORKERS at a time; each vehicles section waits out its tries once.
     waves = math.ceil(len(sections) / SECTION_WORKERS)
     bound = waves * TIMEOUT * (RETRIES + 1) + SLACK

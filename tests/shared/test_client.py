@@ -98,6 +98,7 @@ def test_a_service_that_is_down_is_named_quickly():
     assert time.monotonic() - started < 5
     assert caught.value.extra["service"] == "vehicles"
     assert "vehicles service did not answer" in caught.value.detail
+    assert "connection refused" in caught.value.detail
 
 
 def test_a_service_that_hangs_times_out():
@@ -108,7 +109,7 @@ def test_a_service_that_hangs_times_out():
     listener.listen()  # accepts connections, never answers
     try:
         started = time.monotonic()
-        with pytest.raises(UpstreamUnavailable, match="ReadTimeout"):
+        with pytest.raises(UpstreamUnavailable, match=r"no answer within 0.5 s"):
             _client(f"http://127.0.0.1:{listener.getsockname()[1]}", retries=0, timeout=0.5).get("/ready")
         assert time.monotonic() - started < 3
     finally:
