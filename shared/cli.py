@@ -280,6 +280,37 @@ def demo_seed() -> None:
         click.echo(f"console: {seed_demo_users()}")
 
 
+@demo.command("day")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default="2025-12-10", show_default=True,
+              help="the city day replayed (Asia/Shanghai)")  # fmt: skip
+@click.option("--passages", type=click.IntRange(min=200), default=2000, show_default=True)
+@click.option("--vehicles", type=click.IntRange(min=60), default=300, show_default=True)
+@click.option("--machines", type=click.IntRange(min=10), default=40, show_default=True)
+@click.option("--seed", type=int, default=20251210, show_default=True)
+@click.option("--against-running", is_flag=True,
+              help="use the services at LANTIAN_*_URL (after `make run`) instead of starting private ones")  # fmt: skip
+@click.option("--keep", is_flag=True, help="leave the private services' temporary directory (logs, SQLite files)")
+def demo_day(day: Any, passages: int, vehicles: int, machines: int, seed: int, against_running: bool,
+             keep: bool) -> None:  # fmt: skip
+    """Replay one city-day through the four services (vehicles, machinery, lists, sites, gate traffic with an
+    orange alert, an outage's backlog and retries, declarations and review), build the month's report and
+    compare every figure it determines with what was sent; exits 1 on any mismatch."""
+    from datetime import datetime
+
+    from shared.cityday.cli import run_demo_day
+    from shared.cityday.driver import ScenarioError
+    from shared.timeutil import zone
+
+    if day.date() >= datetime.now(zone()).date():
+        raise click.BadParameter("the day must be over: captures may not be in the future", param_hint="--date")
+    try:
+        matched = run_demo_day(day.date(), passages, vehicles, machines, seed, against_running, keep, click.echo)
+    except ScenarioError as exc:  # a service did not take what was sent as its API promises
+        raise click.ClickException(str(exc)) from exc
+    if not matched:
+        raise SystemExit(1)
+
+
 # ---- serving -------------------------------------------------------------------------------------
 
 
