@@ -28,8 +28,12 @@ def _progress(ctx: ReportContext, plan: dict[str, Any], day: date) -> dict[str, 
                                                           "by": "district"})  # fmt: skip
 
 
+NO_TRUCKS = {"baseline": 0, "added_since_baseline": 0, "eliminated": 0, "remaining": 0, "overdue": 0}
+
+
 def _plan_row(plan: dict[str, Any], now: dict[str, Any] | None, before: dict[str, Any] | None) -> dict[str, Any]:
-    now = now or {"baseline": 0, "added_since_baseline": 0, "eliminated": 0, "remaining": 0, "overdue": 0}
+    """One plan's row; `before` is None only when the plan had not started at the previous month's end."""
+    now = now or NO_TRUCKS
     population = now["baseline"] + now["added_since_baseline"]
     return {
         "plan": plan["name"],
@@ -127,7 +131,8 @@ def build(ctx: ReportContext, section: Section) -> None:
     for index, plan in enumerate(plans):
         progress, before = answers[2 * index], answers[2 * index + 1]
         now = _figures(progress, ctx.area) if progress else None
-        rows.append(_plan_row(plan, now, _figures(before, ctx.area) if before else None))
+        # A district with no truck of the plan at the previous month's end eliminated none before: 0, not unknown
+        rows.append(_plan_row(plan, now, (_figures(before, ctx.area) or NO_TRUCKS) if before else None))
         if now:
             current.append((plan, now))
         if ctx.area == CITY and progress and progress["groups"]:

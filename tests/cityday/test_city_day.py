@@ -75,13 +75,6 @@ def test_phaseout_section_counts_the_days_old_trucks_in_each_plan(city_day):
     assert not _failures(checks), _failures(checks)
 
 
-@pytest.mark.xfail(
-    reason="reports bug: a district report shows 本月淘汰 (eliminated_in_month) as null instead of 0 for a plan "
-    "with no truck in scope in the district: reports/sections/phaseout.py build() passes _figures(before, area), "
-    "None when vehicles' progress has no group for the district at the previous month's end, and _plan_row "
-    "reads None as 'the plan had not started'",
-    strict=True,
-)
 def test_a_district_without_trucks_of_a_plan_eliminated_none_this_month(city_day):
     checks = [c for c in _section_checks(city_day, "1") if _no_trucks_in_scope(city_day, c)]
     assert checks
