@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from shared.query import area_prefix
 from shared.timeutil import local_date, zone
 from shared.vocab import EmissionStage, Fuel, UnknownTerm, parse_vehicle_class, stage_code
 
@@ -330,11 +331,3 @@ def clipped_gaps(
             gaps.append((start, end))
     return sorted(gaps)
 
-
-def area_prefix(area: str) -> str:
-    """The district-code prefix an area covers: a province (xx0000) or city (xxxx00) covers its districts."""
-    if area.endswith("0000"):
-        return area[:2]
-    if area.endswith("00"):
-        return area[:4]
-    return area

@@ -94,13 +94,17 @@ def _reasons() -> Any:
     return fetch(VEHICLES, "/api/v1/list-entries/reasons")
 
 
+def _entries(keeper: bool, endpoint: str) -> Any:
+    filters = _filters()
+    return render_template("lists/entries.html", found=_search(filters), reasons=_reasons(), filters=filters,
+                           keeper=keeper, endpoint=endpoint)
+
+
 @bp.get("/environment/lists")
 @roles_required(ConsoleRole.ENVIRONMENT)
 def entries() -> Any:
     """Entries filtered by subject, list kind, reason and state, in keyset pages; each row can be lifted."""
-    filters = _filters()
-    return render_template("lists/entries.html", found=_search(filters), reasons=_reasons(), filters=filters,
-                           keeper=True, endpoint="lists.entries")
+    return _entries(keeper=True, endpoint="lists.entries")
 
 
 @bp.route("/environment/lists/new", methods=["GET", "POST"])
@@ -149,9 +153,7 @@ def history() -> Any:
 @roles_required(ConsoleRole.ENTERPRISE)
 def own_entries() -> Any:
     """Our list entries: vehicles answers an enterprise token with the entries about itself and its vehicles."""
-    filters = _filters()
-    return render_template("lists/entries.html", found=_search(filters), reasons=_reasons(), filters=filters,
-                           keeper=False, endpoint="lists.own_entries")
+    return _entries(keeper=False, endpoint="lists.own_entries")
 
 
 @bp.get("/enterprise/list-entries/history")

@@ -10,9 +10,9 @@ from marshmallow import Schema, fields
 
 from gatecontrol.commands import alerts
 from gatecontrol.schemas import AlertSchema, ResponseRuleSchema, ViolationQuerySchema
-from gatecontrol.schemas.common import check_division
 from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
+from shared.query import Division
 from shared.tabular import EXPORT_MIMETYPES, table_chunks
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Heavy-pollution alerts and violations")
@@ -25,10 +25,10 @@ class AlertQuerySchema(Schema):
 
 
 class RuleQuerySchema(Schema):
-    area = fields.String(
-        load_default=None, validate=check_division,
+    area = Division(
+        load_default=None,
         metadata={"description": "only rules that can bind a site in this district, city or province"},
-    )  # fmt: skip
+    )
 
 
 class ViolationSchema(Schema):

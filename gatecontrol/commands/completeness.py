@@ -15,9 +15,10 @@ from gatecontrol.commands.ledger import local_day
 from gatecontrol.commands.sites import authorise_site
 from gatecontrol.config import gate_settings
 from gatecontrol.models import Gate, GateHeartbeat, Passage, Site
-from gatecontrol.rules import area_prefix, clipped_gaps
+from gatecontrol.rules import clipped_gaps
 from shared.auth import Principal, Role
 from shared.db import UTCDateTime, session, utcnow
+from shared.query import area_prefix
 from shared.timeutil import day_bounds, month_bounds, month_days, zone
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from gatecontrol import daos
 from gatecontrol.cache import app_cache
 from gatecontrol.models import Camera, Gate, GateHeartbeat, GateKey, Site
-from gatecontrol.rules import area_prefix
 from shared.auth import Principal, Role, TokenRevoked, Unauthorized
 from shared.db import session, unit_of_work, utcnow
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.pagination import Page, keyset_page
+from shared.query import area_prefix
 
 KEY_PREFIX = "lgk_"  # lantian gate key: never mistaken for a JWT, easy to spot in a leaked config file
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="lantian"'}

@@ -7,7 +7,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from gatecontrol.rules import ALERT_LEVELS
-from gatecontrol.schemas.common import ID, SITE_ID, check_division, check_month
+from gatecontrol.schemas.common import ID, SITE_ID, check_division
+from shared.query import Month
 from shared.vocab import UnknownTerm, parse_emission_stage, parse_fuel
 
 
@@ -31,13 +32,9 @@ class AlertSchema(Schema):
 
 
 class ViolationQuerySchema(Schema):
-    month = fields.String(required=True)
+    month = Month(required=True)
     site_id = fields.List(fields.String(validate=SITE_ID), load_default=list)
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
-
-    @validates_schema
-    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check_month(data.get("month", ""), "month")
 
 
 _MMDD = validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", error="use MM-DD, e.g. 10-01")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from gatecontrol.rules import ELECTRIC
-from gatecontrol.schemas.common import ID, SITE_ID, check_division, check_month, check_uscc
+from gatecontrol.schemas.common import ID, SITE_ID, check_uscc
 from shared.pagination import PageArgsSchema
+from shared.query import Division, Month
 from shared.vocab import UnknownTerm, parse_emission_stage, parse_fuel
 
 FLAGS = ("incomplete_plate", "unknown_vehicle", "stage_mismatch", "fuel_mismatch", "blacklisted", "backfill")
@@ -47,43 +48,27 @@ class LedgerQuerySchema(PageArgsSchema):
 
 class ExportQuerySchema(Schema):
     site_id = fields.String(required=True, validate=SITE_ID)
-    month = fields.String(required=True, metadata={"description": "YYYY-MM, cut in Asia/Shanghai"})
+    month = Month(required=True, metadata={"description": "YYYY-MM, cut in Asia/Shanghai"})
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
-
-    @validates_schema
-    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check_month(data.get("month", ""), "month")
 
 
 class SummaryQuerySchema(Schema):
     site_id = fields.List(fields.String(validate=SITE_ID), load_default=list)
-    month = fields.String(required=True)
+    month = Month(required=True)
     period = fields.String(load_default="day", validate=validate.OneOf(["day", "month"]))
-
-    @validates_schema
-    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check_month(data.get("month", ""), "month")
 
 
 class TripsQuerySchema(Schema):
     uscc = fields.String(required=True, validate=check_uscc)
-    month = fields.String(required=True)
+    month = Month(required=True)
     site_id = fields.List(fields.String(validate=SITE_ID), load_default=list)
-
-    @validates_schema
-    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check_month(data.get("month", ""), "month")
 
 
 class AuditQuerySchema(Schema):
     site_id = fields.String(required=True, validate=SITE_ID)
-    month = fields.String(required=True)
+    month = Month(required=True)
     sample = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
     seed = fields.Integer(load_default=None, allow_none=True, metadata={"description": "repeat a sample"})
-
-    @validates_schema
-    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check_month(data.get("month", ""), "month")
 
 
 class CompletenessQuerySchema(Schema):
@@ -91,11 +76,5 @@ class CompletenessQuerySchema(Schema):
 
 
 class MonthlyCompletenessQuerySchema(Schema):
-    month = fields.String(required=True, metadata={"description": "YYYY-MM, cut in Asia/Shanghai"})
-    area = fields.String(
-        load_default=None, validate=check_division, metadata={"description": "district, city or province code"}
-    )
-
-    @validates_schema
-    def _month(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check_month(data.get("month", ""), "month")
+    month = Month(required=True, metadata={"description": "YYYY-MM, cut in Asia/Shanghai"})
+    area = Division(load_default=None, metadata={"description": "district, city or province code"})

@@ -6,9 +6,12 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, validate
 
-from shared.identifiers import InvalidIdentifier, validate_division_code, validate_uscc
 from shared.policy import PlainDecimal
-from shared.timeutil import parse_month
+from shared.query import month_or_422, uscc_or_422, valid_division, valid_month
+
+# Month and credit-code checks are every service's (shared.query); re-exported for the railshift schemas.
+__all__ = ["MAX_TONNES", "Tonnes", "month_or_422", "one_of", "uscc_or_422", "valid_district", "valid_month",
+           "valid_tonnes"]
 
 MAX_TONNES = Decimal("1e12")
 
@@ -18,39 +21,11 @@ def one_of(enum: type) -> validate.OneOf:
     return validate.OneOf([member.value for member in enum])
 
 
-def valid_month(value: str) -> None:
-    """YYYY-MM."""
-    try:
-        parse_month(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
 def valid_district(value: str) -> None:
     """A county-level GB/T 2260 code."""
-    try:
-        validate_division_code(value)
-    except InvalidIdentifier as exc:
-        raise ValidationError(exc.reason) from exc
+    valid_division(value)
     if value.endswith("00"):
         raise ValidationError("a district (county-level) code is needed, not a city or province code")
-
-
-def uscc_or_422(value: str, field: str = "uscc") -> str:
-    """The normalised credit code, or a 422 naming `field` with what is wrong with it."""
-    try:
-        return validate_uscc(value)
-    except InvalidIdentifier as exc:
-        raise ValidationError({field: [exc.reason]}) from exc
-
-
-def month_or_422(value: str, field: str = "month") -> str:
-    """The month as given if it looks like YYYY-MM, or a 422 naming `field`."""
-    try:
-        parse_month(value)
-    except ValueError as exc:
-        raise ValidationError({field: [str(exc)]}) from exc
-    return value
 
 
 def valid_tonnes(value: Decimal) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from console.config import ConsoleSettings
-from tests.conftest import TEST_SECRET, RunningService, free_port, make_settings, service_env
-from tests.console.factories import PASSWORD
+from tests.conftest import TEST_SECRET, RunningService, free_port, make_settings, make_token, service_env
+from tests.console.factories import PASSWORD, make_user
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 
@@ -22,104 +25,99 @@ def service() -> str:
     return "console"
 
 
-@pytest.fixture(scope="session")
-def railshift_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
-    """railshift running for real with its rules, targets and demo year loaded (once per backend).
-
-    gatecontrol is a closed port, so every reconciliation says 'unavailable' with the reason."""
-    from railshift import create_app as create_railshift
-    from railshift import demo
-    from railshift.models import PolicyRule
-    from shared.db import unit_of_work
+def _demo_service(name: str, databases, auth_database_url, tmp_path_factory,  # type: ignore[no-untyped-def]
+                  seed: Callable[[], None], closed: tuple[str, ...] = ()) -> Iterator[RunningService]:
+    """`name` running for real in its own process on a fresh migrated database that `seed` filled first (in an app
+    context); the services in `closed` are closed ports, so calls to them fail as when they are down."""
     from shared.migrate import upgrade
-    from shared.policy import load_rule_file, seed_rules
 
-    tmp = tmp_path_factory.mktemp("console-railshift")
-    url = databases.new("railshift")
-    upgrade("railshift", url)
-    seeding = create_railshift(make_settings("railshift", url, auth_database_url, tmp))
+    tmp = tmp_path_factory.mktemp(f"console-{name}")
+    url = databases.new(name)
+    upgrade(name, url)
+    seeding = importlib.import_module(name).create_app(make_settings(name, url, auth_database_url, tmp))
     try:
         with seeding.app_context():
-            with unit_of_work() as db_session:
-                seed_rules(db_session, PolicyRule, load_rule_file("railshift"))
-            demo.seed()
+            seed()
     finally:
         seeding.extensions["lantian.db"].dispose()
         seeding.extensions["lantian.auth_db"].dispose()
-    running = RunningService("railshift", tmp / "railshift.log")
-    closed = f"http://127.0.0.1:{free_port()}"
-    running.start(service_env(tmp, {"railshift": url}, auth_database_url,
-                              {"railshift": running.url, "gatecontrol": closed}))
+    running = RunningService(name, tmp / f"{name}.log")
+    urls = {name: running.url} | {other: f"http://127.0.0.1:{free_port()}" for other in closed}
+    running.start(service_env(tmp, {name: url}, auth_database_url, urls))
     try:
         running.wait_ready()
         yield running
     finally:
         running.stop()
+
+
+def _seed_rules(service: str, model: type) -> None:
+    from shared.db import unit_of_work
+    from shared.policy import load_rule_file, seed_rules
+
+    with unit_of_work() as db_session:
+        seed_rules(db_session, model, load_rule_file(service))
+
+
+@pytest.fixture(scope="session")
+def railshift_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+    """railshift running for real with its rules, targets and demo year loaded (once per backend).
+
+    gatecontrol is a closed port, so every reconciliation says 'unavailable' with the reason."""
+
+    def seed() -> None:
+        from railshift import demo
+        from railshift.models import PolicyRule
+
+        _seed_rules("railshift", PolicyRule)
+        demo.seed()
+
+    yield from _demo_service("railshift", databases, auth_database_url, tmp_path_factory, seed, closed=("gatecontrol",))
 
 
 @pytest.fixture(scope="session")
 def vehicles_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
     """vehicles running for real with its rules, phase-out plans, NEV targets, list entries and demo city loaded
     (once per backend; tests that add list entries use subjects of their own)."""
-    from shared.db import unit_of_work
-    from shared.migrate import upgrade
-    from shared.policy import load_rule_file, seed_rules
-    from vehicles import create_app as create_vehicles
-    from vehicles import demo
-    from vehicles.models import PolicyRule
 
-    tmp = tmp_path_factory.mktemp("console-vehicles")
-    url = databases.new("vehicles")
-    upgrade("vehicles", url)
-    seeding = create_vehicles(make_settings("vehicles", url, auth_database_url, tmp))
-    try:
-        with seeding.app_context():
-            with unit_of_work() as db_session:
-                seed_rules(db_session, PolicyRule, load_rule_file("vehicles"))
-            demo.seed()
-    finally:
-        seeding.extensions["lantian.db"].dispose()
-        seeding.extensions["lantian.auth_db"].dispose()
-    running = RunningService("vehicles", tmp / "vehicles.log")
-    running.start(service_env(tmp, {"vehicles": url}, auth_database_url, {"vehicles": running.url}))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
+    def seed() -> None:
+        from vehicles import demo
+        from vehicles.models import PolicyRule
+
+        _seed_rules("vehicles", PolicyRule)
+        demo.seed()
+
+    yield from _demo_service("vehicles", databases, auth_database_url, tmp_path_factory, seed)
 
 
 @pytest.fixture(scope="session")
 def gatecontrol_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
     """gatecontrol running for real with its shipped data and demo (two Linfen plants, their passages in
     December 2025 and the last week, an orange alert in each); vehicles is a closed port."""
-    from gatecontrol import create_app as create_gatecontrol
-    from gatecontrol import demo
-    from shared.db import unit_of_work
-    from shared.migrate import upgrade
-    from shared.policy import seed_shipped_data
 
-    tmp = tmp_path_factory.mktemp("console-gatecontrol")
-    url = databases.new("gatecontrol")
-    upgrade("gatecontrol", url)
-    seeding = create_gatecontrol(make_settings("gatecontrol", url, auth_database_url, tmp))
-    try:
-        with seeding.app_context():
-            with unit_of_work() as db_session:
-                seed_shipped_data(db_session, "gatecontrol")
-            demo.seed()
-    finally:
-        seeding.extensions["lantian.db"].dispose()
-        seeding.extensions["lantian.auth_db"].dispose()
-    running = RunningService("gatecontrol", tmp / "gatecontrol.log")
-    closed = f"http://127.0.0.1:{free_port()}"
-    running.start(service_env(tmp, {"gatecontrol": url}, auth_database_url,
-                              {"gatecontrol": running.url, "vehicles": closed}))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
+    def seed() -> None:
+        from gatecontrol import demo
+        from shared.db import unit_of_work
+        from shared.policy import seed_shipped_data
+
+        with unit_of_work() as db_session:
+            seed_shipped_data(db_session, "gatecontrol")
+        demo.seed()
+
+    yield from _demo_service("gatecontrol", databases, auth_database_url, tmp_path_factory, seed, closed=("vehicles",))
+
+
+def with_service(config: ConsoleSettings, running: RunningService) -> ConsoleSettings:
+    """The console's settings with `running` (a real service) in place of its closed port."""
+    return config.with_changes(service_urls={**config.service_urls, running.name: running.url})
+
+
+def service_api(running: RunningService, path: str, **params: Any) -> Any:
+    """GET /api/v1{path} of a running service as the environment bureau: what the console should show."""
+    response = requests.get(f"{running.url}/api/v1{path}", params=params, timeout=10,
+                            headers={"Authorization": f"Bearer {make_token('environment')}"})
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +157,14 @@ def log_in(client, username: str, password: str):  # type: ignore[no-untyped-def
     """Log in through the form, as a browser would (the form's token first)."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def logged_in(app, role: str, username: str, **fields: Any):  # type: ignore[no-untyped-def]
+    """A test client of a new user of `role`, logged in through the form."""
+    make_user(app, role, username, **fields)
+    client = app.test_client()
+    log_in(client, username, PASSWORD)
+    return client
 
 
 # ---- the browser (headless Debian chromium through Playwright) ----------------------------------------

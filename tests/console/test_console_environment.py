@@ -8,7 +8,7 @@ import pytest
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService
-from tests.console.conftest import log_in, shot
+from tests.console.conftest import log_in, logged_in, shot, with_service
 from tests.console.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -17,14 +17,11 @@ CELL = r'<td class="num">([\d.—]+)</td>'
 
 @pytest.fixture(scope="module")
 def config(config: ConsoleSettings, vehicles_demo: RunningService) -> ConsoleSettings:
-    return config.with_changes(service_urls={**config.service_urls, "vehicles": vehicles_demo.url})
+    return with_service(config, vehicles_demo)
 
 
 def _bureau(app):  # type: ignore[no-untyped-def]
-    make_user(app, "environment", "wang.min")
-    client = app.test_client()
-    log_in(client, "wang.min", PASSWORD)
-    return client
+    return logged_in(app, "environment", "wang.min")
 
 
 def test_phaseout_progress_adds_up_by_district_and_flags_a_passed_deadline(app):

@@ -4,14 +4,12 @@ alert): the bureau's site dashboard and alert form, an enterprise's own ledger, 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
-import requests
 
 from console.config import ConsoleSettings
-from tests.conftest import RunningService, make_token
-from tests.console.conftest import csrf_token, log_in, shot
+from tests.conftest import RunningService
+from tests.console.conftest import csrf_token, log_in, logged_in, service_api, shot, with_service
 from tests.console.factories import DEMO_STEEL_USCC, PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -20,21 +18,7 @@ STEEL_SITE, COKING_SITE = "S-DEMO-000", "S-DEMO-001"  # the demo's two plants (s
 
 @pytest.fixture(scope="module")
 def config(config: ConsoleSettings, gatecontrol_demo: RunningService) -> ConsoleSettings:
-    return config.with_changes(service_urls={**config.service_urls, "gatecontrol": gatecontrol_demo.url})
-
-
-def api(gatecontrol_demo: RunningService, path: str, **params: Any) -> Any:
-    response = requests.get(f"{gatecontrol_demo.url}/api/v1{path}", params=params, timeout=10,
-                            headers={"Authorization": f"Bearer {make_token('environment')}"})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _user(app, role: str, username: str, **fields: Any):  # type: ignore[no-untyped-def]
-    make_user(app, role, username, **fields)
-    client = app.test_client()
-    log_in(client, username, PASSWORD)
-    return client
+    return with_service(config, gatecontrol_demo)
 
 
 def _cells(html: str, site: str) -> dict[str, str]:
@@ -43,10 +27,10 @@ def _cells(html: str, site: str) -> dict[str, str]:
 
 
 def test_the_site_dashboard_shows_each_sites_month_as_gatecontrol_counts_it(app, gatecontrol_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     html = client.get("/environment/gates/?month=2025-12&area=141000").get_data(as_text=True)
-    monthly = api(gatecontrol_demo, "/completeness/monthly", month="2025-12", area="141000")
-    violations = api(gatecontrol_demo, "/violations", month="2025-12")
+    monthly = service_api(gatecontrol_demo, "/completeness/monthly", month="2025-12", area="141000")
+    violations = service_api(gatecontrol_demo, "/violations", month="2025-12")
     for item in monthly["items"]:
         cells = _cells(html, item["site_id"])
         for key in ("gates", "gates_silent", "passages", "incomplete_plates", "unknown_vehicles", "backfilled"):
@@ -64,11 +48,11 @@ def test_the_site_dashboard_shows_each_sites_month_as_gatecontrol_counts_it(app,
 
 
 def test_a_sites_day_lists_each_gate_with_its_silent_gaps_and_the_violations_export(app, gatecontrol_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     dashboard = client.get("/environment/gates/?month=2025-12&area=141000").get_data(as_text=True)
     assert f'href="/environment/gates/sites/{STEEL_SITE}"' in dashboard
     html = client.get(f"/environment/gates/sites/{STEEL_SITE}?day=2025-12-15").get_data(as_text=True)
-    report = api(gatecontrol_demo, f"/sites/{STEEL_SITE}/completeness", day="2025-12-15")
+    report = service_api(gatecontrol_demo, f"/sites/{STEEL_SITE}/completeness", day="2025-12-15")
     gates = re.findall(r'<tr data-gate="([^"]+)"( class="silent")?>', html)
     assert [g for g, _ in gates] == [gate["gate_id"] for gate in report["gates"]]
     for gate in report["gates"]:  # a gate flagged silent exactly when gatecontrol found a gap
@@ -81,13 +65,13 @@ def test_a_sites_day_lists_each_gate_with_its_silent_gaps_and_the_violations_exp
 
 
 def test_declaring_an_alert_reaches_gatecontrol_and_a_bad_one_is_refused_naming_the_field(app, gatecontrol_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     form = client.get("/environment/gates/alerts/new").get_data(as_text=True)
     data = {"csrf_token": csrf_token(form), "alert_key": "LF-2026-017", "level": "red", "area": "141000",
             "starts_at": "2026-12-02T08:00", "ends_at": "2026-12-04T20:00", "authority": "临汾市重污染天气应急指挥部"}
     done = client.post("/environment/gates/alerts/new", data=data)
     assert done.status_code == 302 and "month=2026-12" in done.headers["Location"]
-    stored = [a for a in api(gatecontrol_demo, "/alerts", **{"from": "2026-12-01T00:00:00+08:00",
+    stored = [a for a in service_api(gatecontrol_demo, "/alerts", **{"from": "2026-12-01T00:00:00+08:00",
                                                               "to": "2027-01-01T00:00:00+08:00"})
               if a["alert_key"] == "LF-2026-017"]
     assert len(stored) == 1 and stored[0]["level"] == "red"
@@ -102,16 +86,16 @@ def test_declaring_an_alert_reaches_gatecontrol_and_a_bad_one_is_refused_naming_
 
 
 def test_the_gate_pages_are_the_bureaus_and_the_ledger_the_enterprises(app):
-    police = _user(app, "police", "zhang.wei")
+    police = logged_in(app, "police", "zhang.wei")
     assert police.get("/environment/gates/").status_code == 403
     assert police.get("/environment/gates/alerts/new").status_code == 403
     assert police.get("/enterprise/ledger/").status_code == 403
-    steel = _user(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
+    steel = logged_in(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
     assert steel.get("/environment/gates/").status_code == 403
 
 
 def test_an_enterprise_searches_its_ledger_by_plate_and_days_in_keyset_pages(app, gatecontrol_demo):
-    steel = _user(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
+    steel = logged_in(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
     html = steel.get("/enterprise/ledger/").get_data(as_text=True)
     sites = re.findall(r'<option value="(S-[\w-]+)"', html)
     assert set(sites) == {STEEL_SITE}  # only its own site is offered
@@ -124,14 +108,14 @@ def test_an_enterprise_searches_its_ledger_by_plate_and_days_in_keyset_pages(app
     assert too_long.status_code == 200 and 'class="problem"' in too_long.get_data(as_text=True)  # gatecontrol's 422
     one_plate = steel.get("/enterprise/ledger/?plate=晋a10001&from=2025-12-01&to=2025-12-31").get_data(as_text=True)
     rows = re.findall(r'<tr data-event="[^"]+">(.*?)</tr>', one_plate, re.S)
-    expected = api(gatecontrol_demo, "/ledger", site_id=STEEL_SITE, plate="晋A10001", limit=100,
+    expected = service_api(gatecontrol_demo, "/ledger", site_id=STEEL_SITE, plate="晋A10001", limit=100,
                    **{"from": "2025-11-30T16:00:00+00:00", "to": "2025-12-31T16:00:00+00:00"})["items"]
     assert len(rows) == min(20, len(expected)) >= 1
     assert all("晋A10001" in row and "2025-12-" in row for row in rows)
 
 
 def test_another_enterprises_ledger_is_refused_when_the_url_is_edited(app):
-    steel = _user(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
+    steel = logged_in(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
     edited = steel.get(f"/enterprise/ledger/?site_id={COKING_SITE}")
     assert edited.status_code == 403 and "尧都建邦焦化" not in edited.get_data(as_text=True)
     export = steel.get(f"/enterprise/ledger/export?site_id={COKING_SITE}&month=2025-12&format=csv")
@@ -139,7 +123,7 @@ def test_another_enterprises_ledger_is_refused_when_the_url_is_edited(app):
 
 
 def test_the_ledger_export_streams_gatecontrols_csv_and_xlsx(app, gatecontrol_demo):
-    steel = _user(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
+    steel = logged_in(app, "enterprise", "shifan", uscc=DEMO_STEEL_USCC)
     csv = steel.get(f"/enterprise/ledger/export?site_id={STEEL_SITE}&month=2025-12&format=csv")
     body = csv.get_data()
     assert csv.status_code == 200 and body.startswith(b"\xef\xbb\xbf") and "通过时间" in body.decode("utf-8-sig")

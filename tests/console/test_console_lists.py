@@ -4,36 +4,20 @@ police are kept out, an enterprise sees only the entries about itself."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
-import requests
 
 from console.config import ConsoleSettings
-from tests.conftest import RunningService, make_token
-from tests.console.conftest import csrf_token, log_in, shot
-from tests.console.factories import PASSWORD, make_user
+from tests.conftest import RunningService
+from tests.console.conftest import csrf_token, logged_in, service_api, shot, with_service
+from tests.console.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
 @pytest.fixture(scope="module")
 def config(config: ConsoleSettings, vehicles_demo: RunningService) -> ConsoleSettings:
-    return config.with_changes(service_urls={**config.service_urls, "vehicles": vehicles_demo.url})
-
-
-def api(vehicles_demo: RunningService, path: str, **params: Any) -> Any:
-    response = requests.get(f"{vehicles_demo.url}/api/v1{path}", params=params, timeout=10,
-                            headers={"Authorization": f"Bearer {make_token('environment')}"})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _user(app, role: str, username: str, **fields: Any):  # type: ignore[no-untyped-def]
-    make_user(app, role, username, **fields)
-    client = app.test_client()
-    log_in(client, username, PASSWORD)
-    return client
+    return with_service(config, vehicles_demo)
 
 
 def _rows(html: str) -> list[str]:
@@ -49,21 +33,21 @@ def _add_form(client, **fields: str):  # type: ignore[no-untyped-def]
 
 
 def test_entries_filtered_by_reason_and_list_kind_show_the_chinese_reason(app, vehicles_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     html = client.get("/environment/lists?list_kind=blacklist&reason_code=obd_tampering").get_data(as_text=True)
     rows = _rows(html)
-    expected = api(vehicles_demo, "/list-entries", list_kind="blacklist", reason_code="obd_tampering")["items"]
+    expected = service_api(vehicles_demo, "/list-entries", list_kind="blacklist", reason_code="obd_tampering")["items"]
     assert len(rows) == len(expected) >= 1
     assert all("OBD" in row or "车载诊断" in row for row in rows)
     assert all("黑名单" in row for row in rows)
     # the add form offers exactly the reason codes vehicles allows, each with its source document
     form = client.get("/environment/lists/new").get_data(as_text=True)
     offered = re.findall(r'<option value="(\w+)" data-lists=', form)
-    assert offered == [r["code"] for r in api(vehicles_demo, "/list-entries/reasons")]
+    assert offered == [r["code"] for r in service_api(vehicles_demo, "/list-entries/reasons")]
 
 
 def test_add_then_lift_with_a_reason_and_read_the_subjects_history(app):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     added = _add_form(client, subject="晋l 88801", season="autumn_winter")
     assert added.status_code == 302 and "/environment/lists/history?plate=" in added.headers["Location"]
     history = client.get(added.headers["Location"]).get_data(as_text=True)
@@ -81,7 +65,7 @@ def test_add_then_lift_with_a_reason_and_read_the_subjects_history(app):
 
 
 def test_a_lift_without_reason_or_a_bad_entry_changes_nothing_and_says_why(app):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     page = client.get("/environment/lists?state=active").get_data(as_text=True)
     entry_id = re.search(r'<tr data-entry="([^"]+)"', page).group(1)
     refused = client.post(f"/environment/lists/{entry_id}/lift", data={"reason": " ", "csrf_token": csrf_token(page)},
@@ -91,7 +75,7 @@ def test_a_lift_without_reason_or_a_bad_entry_changes_nothing_and_says_why(app):
 
 
 def test_a_bad_entry_is_refused_with_the_field_named_and_the_form_kept(app):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     page = _add_form(client, subject="晋L88802", effective_from="2026-11-01", until="2026-10-01")
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and 'class="problem"' in html and "until" in html
@@ -102,7 +86,7 @@ def test_a_bad_entry_is_refused_with_the_field_named_and_the_form_kept(app):
 
 def test_police_and_transport_cannot_reach_the_list_pages(app):
     for role, name in (("police", "zhang.wei"), ("transport", "li.qiang")):
-        client = _user(app, role, name)
+        client = logged_in(app, role, name)
         for path in ("/environment/lists", "/environment/lists/new", "/environment/lists/history?plate=晋L00012"):
             assert client.get(path).status_code == 403, (role, path)
         token = csrf_token(client.get("/reports/monthly").get_data(as_text=True))
@@ -110,16 +94,16 @@ def test_police_and_transport_cannot_reach_the_list_pages(app):
 
 
 def test_an_enterprise_sees_only_its_own_entries(app, vehicles_demo):
-    listed = api(vehicles_demo, "/list-entries", subject_type="enterprise", reason_code="fleet_over_emission")
+    listed = service_api(vehicles_demo, "/list-entries", subject_type="enterprise", reason_code="fleet_over_emission")
     uscc = listed["items"][0]["subject_key"]
-    own = _user(app, "enterprise", "fleet", uscc=uscc)
+    own = logged_in(app, "enterprise", "fleet", uscc=uscc)
     html = own.get("/enterprise/list-entries").get_data(as_text=True)
     assert uscc in html and any("重点监管" in row for row in _rows(html))
     history = own.get(f"/enterprise/list-entries/history?uscc={uscc}").get_data(as_text=True)
     assert 'data-kind="added"' in history
     assert own.get("/environment/lists").status_code == 403
 
-    other = _user(app, "enterprise", "other", uscc="91141002MADEM0000E")
+    other = logged_in(app, "enterprise", "other", uscc="91141002MADEM0000E")
     html = other.get("/enterprise/list-entries").get_data(as_text=True)
     assert uscc not in html
     edited = other.get(f"/enterprise/list-entries/history?uscc={uscc}")  # the URL edited to the other's code

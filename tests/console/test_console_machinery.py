@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-import requests
 
 from console.config import ConsoleSettings
 from shared.timeutil import zone
-from tests.conftest import RunningService, make_token
-from tests.console.conftest import csrf_token, log_in, shot
+from tests.conftest import RunningService
+from tests.console.conftest import csrf_token, log_in, logged_in, service_api, shot, with_service
 from tests.console.factories import DEMO_STEEL_USCC, PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -25,31 +24,18 @@ LEZ_MACHINE = "LF14100200003"  # the demo's December 2025 LEZ violation: a 国�
 
 @pytest.fixture(scope="module")
 def config(config: ConsoleSettings, vehicles_demo: RunningService) -> ConsoleSettings:
-    return config.with_changes(service_urls={**config.service_urls, "vehicles": vehicles_demo.url})
-
-
-def api(vehicles_demo: RunningService, path: str, **params: Any) -> Any:
-    response = requests.get(f"{vehicles_demo.url}/api/v1{path}", params=params, timeout=10,
-                            headers={"Authorization": f"Bearer {make_token('environment')}"})
-    assert response.status_code == 200, response.text
-    return response.json()
+    return with_service(config, vehicles_demo)
 
 
 def every_machine(vehicles_demo: RunningService, **filters: Any) -> list[dict[str, Any]]:
     items, cursor = [], None
     while True:
-        page = api(vehicles_demo, "/machinery/machines", limit=500, **filters, **({"cursor": cursor} if cursor else {}))
+        page = service_api(vehicles_demo, "/machinery/machines", limit=500, **filters,
+                           **({"cursor": cursor} if cursor else {}))
         items += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
             return items
-
-
-def _user(app, role: str, username: str, **fields: Any):  # type: ignore[no-untyped-def]
-    make_user(app, role, username, **fields)
-    client = app.test_client()
-    log_in(client, username, PASSWORD)
-    return client
 
 
 def _codes(html: str) -> list[str]:
@@ -69,7 +55,7 @@ def _register(client, **fields: str):  # type: ignore[no-untyped-def]
 
 
 def test_search_by_type_stage_and_district_in_keyset_pages(app, vehicles_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     expected = [m["code"] for m in every_machine(vehicles_demo, machine_type="excavator", district_code="141002")]
     assert len(expected) > 20  # more than one page
     first = client.get("/environment/machinery?machine_type=excavator&district_code=141002").get_data(as_text=True)
@@ -93,7 +79,7 @@ def test_search_by_type_stage_and_district_in_keyset_pages(app, vehicles_demo):
 def test_export_writes_what_the_filters_find_as_csv_and_xlsx(app, vehicles_demo):
     from openpyxl import load_workbook
 
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     expected = every_machine(vehicles_demo, machine_type="loader")
     answer = client.get("/environment/machinery/export.csv?machine_type=loader")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
@@ -110,15 +96,15 @@ def test_export_writes_what_the_filters_find_as_csv_and_xlsx(app, vehicles_demo)
 
 
 def test_a_machines_page_shows_facts_history_inspections_and_todays_verdict(app, vehicles_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     html = client.get(f"/environment/machinery/{LEZ_MACHINE.lower()}").get_data(as_text=True)
-    machine = api(vehicles_demo, f"/machinery/machines/{LEZ_MACHINE}")
+    machine = service_api(vehicles_demo, f"/machinery/machines/{LEZ_MACHINE}")
     assert machine["emission_stage"] == "nonroad_2" and "国二" in html and machine["owner_uscc"] in html
-    verdict = api(vehicles_demo, "/machinery/verdict", code=LEZ_MACHINE, date=_today())
+    verdict = service_api(vehicles_demo, "/machinery/verdict", code=LEZ_MACHINE, date=_today())
     assert verdict["banned"] is True
     assert 'data-banned="yes"' in html and "禁止使用" in html
     assert all(f'data-code="{reason["code"]}"' in html for reason in verdict["reasons"])
-    inspections = api(vehicles_demo, "/machinery/inspections", code=LEZ_MACHINE)["items"]
+    inspections = service_api(vehicles_demo, "/machinery/inspections", code=LEZ_MACHINE)["items"]
     assert inspections and all(f'<tr data-ref="{i["inspection_ref"]}"' in html for i in inspections)
     assert any(i["lez_violation"] for i in inspections) and "低排放区违规" in html
     assert 'id="history"' in html and "临汾市非道路移动机械低排放控制区(市区)" in html  # the zone by its name
@@ -127,12 +113,12 @@ def test_a_machines_page_shows_facts_history_inspections_and_todays_verdict(app,
 
 
 def test_register_keeps_what_was_typed_on_a_refusal_and_a_retry_registers_once(app, vehicles_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     refused = _register(client, owner_uscc="91141002MADEM00001")  # wrong check character
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'class="problem"' in html and 'id="owner_uscc-error"' in html
     assert 'value="LF14102399001"' in html and 'value="91141002MADEM00001"' in html  # still there to correct
-    assert api(vehicles_demo, "/machinery/machines", code_prefix="LF14102399001")["items"] == []
+    assert service_api(vehicles_demo, "/machinery/machines", code_prefix="LF14102399001")["items"] == []
 
     first = _register(client)
     assert first.status_code == 302 and first.headers["Location"].endswith("/environment/machinery/LF14102399001")
@@ -140,15 +126,15 @@ def test_register_keeps_what_was_typed_on_a_refusal_and_a_retry_registers_once(a
     assert "已登记：LF14102399001。" in page and "装载机" in page and "在用" in page
     again = _register(client)  # the same form sent twice (a double click, a retry after a timeout)
     assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
-    assert len(api(vehicles_demo, "/machinery/machines", code_prefix="LF14102399001")["items"]) == 1
+    assert len(service_api(vehicles_demo, "/machinery/machines", code_prefix="LF14102399001")["items"]) == 1
     other = _register(client, machine_type="crane")  # the same code with other facts: vehicles' 409, shown
     assert other.status_code == 422 and "machine_type" in other.get_data(as_text=True)
 
 
 def test_coverage_dashboard_per_district_against_the_target(app, vehicles_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     html = client.get("/environment/machinery/coverage?year=2025&month=2025-12&area=141000").get_data(as_text=True)
-    report = api(vehicles_demo, "/machinery/coverage", year=2025, area="141000")
+    report = service_api(vehicles_demo, "/machinery/coverage", year=2025, area="141000")
     assert report["target"]["value"] == "0.20"
     for district in report["by_district"]:
         row = re.search(rf'<tr data-district="{district["district_code"]}" data-met="(\w+)">(.*?)</tr>', html, re.S)
@@ -164,13 +150,13 @@ def test_coverage_dashboard_per_district_against_the_target(app, vehicles_demo):
         assert f'<tr data-ref="{failure["inspection_ref"]}" data-follow-up="{failure["follow_up"]}"' in html
     open_refs = [f["inspection_ref"] for f in report["failures"] if f["follow_up"] == "open"]
     assert open_refs and all(f'class="inline follow-up" data-ref="{ref}"' in html for ref in open_refs)
-    summary = api(vehicles_demo, "/summaries/machinery", month="2025-12", area="141000")
+    summary = service_api(vehicles_demo, "/summaries/machinery", month="2025-12", area="141000")
     assert [v["machine_code"] for v in summary["lez_violations"]] == [LEZ_MACHINE]
     assert re.search(rf'<table class="data" id="lez-violations">.*data-code="{LEZ_MACHINE}"', html, re.S)
 
 
 def test_record_an_inspection_then_update_its_follow_up(app, vehicles_demo):
-    client = _user(app, "environment", "wang.min")
+    client = logged_in(app, "environment", "wang.min")
     _register(client, code="LF14108199002", district_code="141081", machine_type="excavator")
     page = client.get("/environment/machinery/inspections/new?code=LF14108199002").get_data(as_text=True)
     assert 'value="LF14108199002"' in page
@@ -214,7 +200,7 @@ def test_transport_and_enterprise_are_kept_out_and_police_read_a_machine_from_th
     paths = ("/environment/machinery", "/environment/machinery/new", f"/environment/machinery/{LEZ_MACHINE}",
              "/environment/machinery/coverage", "/environment/machinery/inspections/new",
              "/environment/machinery/export.csv")
-    clients = {role: _user(app, role, name, **extra) for role, name, extra in (
+    clients = {role: logged_in(app, role, name, **extra) for role, name, extra in (
         ("transport", "li.qiang", {}), ("enterprise", "qiye", {"uscc": DEMO_STEEL_USCC}), ("police", "zhang.wei", {}))}
     for role, client in clients.items():
         for path in paths:
@@ -226,9 +212,9 @@ def test_transport_and_enterprise_are_kept_out_and_police_read_a_machine_from_th
     assert "国二" in html and 'data-banned="yes"' in html and 'id="history"' in html
     assert 'method="post"' not in html.split('<main id="main">')[1]  # read-only: no write form on the page
     assert 'id="inspections"' not in html
-    bureau = _user(app, "environment", "wang.min")
+    bureau = logged_in(app, "environment", "wang.min")
     assert bureau.get(f"/police/machines/{LEZ_MACHINE}").status_code == 403
-    admin = _user(app, "admin", "root")  # admin opens every page, with vehicles' answers
+    admin = logged_in(app, "admin", "root")  # admin opens every page, with vehicles' answers
     for path in (f"/police/machines/{LEZ_MACHINE}", "/environment/machinery/coverage?year=2025",
                  "/environment/machinery?machine_type=crane"):
         page = admin.get(path)
@@ -243,7 +229,7 @@ def test_an_enterprise_sees_only_its_own_machines(app, vehicles_demo):
     owner = machines[0]["owner_uscc"]
     own = [m["code"] for m in machines if m["owner_uscc"] == owner]
     other = next(m["code"] for m in machines if m["owner_uscc"] != owner)
-    client = _user(app, "enterprise", "jixie", uscc=owner)
+    client = logged_in(app, "enterprise", "jixie", uscc=owner)
     html = client.get("/enterprise/machines").get_data(as_text=True)
     assert sorted(_codes(html)) == sorted(own)[:20] and all(f'data-owner="{owner}"' in row for row in
                                                             re.findall(r"<tr data-code=[^>]+>", html))
@@ -255,7 +241,7 @@ def test_an_enterprise_sees_only_its_own_machines(app, vehicles_demo):
     someone_else = next(m["owner_uscc"] for m in machines if m["owner_uscc"] != owner)
     asked = client.get(f"/enterprise/machines?owner_uscc={someone_else}").get_data(as_text=True)
     assert set(_codes(asked)) <= set(own)  # a filter on another's code still answers only about us
-    stranger = _user(app, "enterprise", "qiye", uscc=DEMO_STEEL_USCC)
+    stranger = logged_in(app, "enterprise", "qiye", uscc=DEMO_STEEL_USCC)
     assert other not in stranger.get("/enterprise/machines").get_data(as_text=True)
 
 

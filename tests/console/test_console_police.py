@@ -10,7 +10,7 @@ import requests
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService, make_token
-from tests.console.conftest import log_in, shot
+from tests.console.conftest import log_in, logged_in, shot, with_service
 from tests.console.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("db")
 
 @pytest.fixture(scope="module")
 def config(config: ConsoleSettings, vehicles_demo: RunningService) -> ConsoleSettings:
-    return config.with_changes(service_urls={**config.service_urls, "vehicles": vehicles_demo.url})
+    return with_service(config, vehicles_demo)
 
 
 def demo_entry(vehicles_demo: RunningService, reason: str, seasonal: bool) -> dict[str, Any]:
@@ -30,10 +30,7 @@ def demo_entry(vehicles_demo: RunningService, reason: str, seasonal: bool) -> di
 
 
 def _police(app):  # type: ignore[no-untyped-def]
-    make_user(app, "police", "zhang.wei")
-    client = app.test_client()
-    log_in(client, "zhang.wei", PASSWORD)
-    return client
+    return logged_in(app, "police", "zhang.wei")
 
 
 def _text(html: str, element_id: str) -> str:

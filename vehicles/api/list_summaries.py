@@ -8,25 +8,11 @@ from marshmallow import Schema, fields
 
 from shared.api import Blueprint
 from shared.auth import Role, require_role
-from shared.timeutil import parse_month
-from vehicles import parsing
+from shared.query import MonthAreaQuerySchema
 from vehicles.commands.list_summaries import SummariseLists
-from vehicles.schemas.fields import Parsed
 
 blp = Blueprint("list_summaries", __name__, url_prefix="/api/v1/summaries",
                 description="Monthly summaries for the report: lists (黑名单 / 重点监管)")
-
-
-def _month(value: Any) -> str:
-    parse_month(value if isinstance(value, str) else "")
-    return value
-
-
-class ListSummaryQuerySchema(Schema):
-    """?month=YYYY-MM&area= (a district, city or province division code; omitted = everything)."""
-
-    month = Parsed(_month, required=True, metadata={"type": "string", "example": "2025-12"})
-    area = Parsed(parsing.division, load_default=None, metadata={"type": "string", "example": "141000"})
 
 
 class ReasonCountSchema(Schema):
@@ -72,7 +58,7 @@ class ListSummarySchema(Schema):
 
 
 @blp.route("/lists")
-@blp.arguments(ListSummaryQuerySchema(), location="query")
+@blp.arguments(MonthAreaQuerySchema(), location="query")
 @blp.response(200, ListSummarySchema)
 @require_role(Role.ENVIRONMENT, Role.SERVICE)
 def list_summary(args: dict[str, Any]) -> Any:

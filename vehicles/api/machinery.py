@@ -13,6 +13,7 @@ from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import NotFound, ValidationFailed
 from shared.pagination import Page, page_schema
+from shared.query import MonthAreaQuerySchema
 from vehicles import parsing
 from vehicles.commands.machinery import (
     ChangeMachineStatus,
@@ -50,7 +51,6 @@ from vehicles.schemas.machinery import (
     PlanInSchema,
     PlanQuerySchema,
     PlanSchema,
-    SummaryQuerySchema,
     VerdictQuerySchema,
     VerdictSchema,
     ZoneSchema,
@@ -284,7 +284,7 @@ class MachinerySummarySchema(Schema):
 
 
 @blp.route("/summaries/machinery")
-@blp.arguments(SummaryQuerySchema(), location="query")
+@blp.arguments(MonthAreaQuerySchema(), location="query")
 @blp.response(200, MachinerySummarySchema)
 @require_role(*FIGURES)
 def machinery_summary(args: dict[str, Any]) -> Any:

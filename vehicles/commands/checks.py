@@ -75,7 +75,8 @@ def read_query(item: Any) -> CheckQuery:
     return query
 
 
-def _entry(entry: Any, day: Any) -> dict[str, Any]:
+def entry_view(entry: Any, day: date) -> dict[str, Any]:
+    """A list entry in force as a check answer shows it (plate and machinery checks alike)."""
     scope = entry.seasonal_scope
     return {
         "id": entry.id,
@@ -180,7 +181,7 @@ class CheckPlates:
                 "key_supervised": verdict["key_supervised"],
                 "banned": verdict["banned"],
                 "ban_reasons": [b.as_dict() for b in verdict["ban_reasons"]],
-                "entries": [_entry(e, day) for e in verdict["active"]],
+                "entries": [entry_view(e, day) for e in verdict["active"]],
             })
         suggestions = sorted(alternatives.get(q.plate, []), key=lambda p: p not in known)
         return {

@@ -13,18 +13,10 @@ from sqlalchemy import String, and_, case, cast, exists, func, literal, not_, or
 from sqlalchemy.orm import Session, aliased
 
 from shared.db import unit_of_work, utcnow
+from shared.query import area_prefix
 from shared.timeutil import month_bounds, month_range
 from vehicles.list_terms import SubjectType, reason_zh
 from vehicles.models import ListEntry, Machine, Vehicle
-
-
-def area_prefix(area: str) -> str:
-    """The division-code prefix an area covers: a province '140000' -> '14', a city '141000' -> '1410'."""
-    if area.endswith("0000"):
-        return area[:2]
-    if area.endswith("00"):
-        return area[:4]
-    return area
 
 
 def subject_area() -> Any:

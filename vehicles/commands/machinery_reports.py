@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from shared.db import unit_of_work, utcnow
 from shared.errors import ValidationFailed
 from shared.timeutil import month_range
+from vehicles.commands.checks import entry_view
 from vehicles.commands.machinery import (
     applied_rules,
     machine_context,
@@ -29,8 +30,8 @@ from vehicles.daos.machinery import (
     machine_entries,
     plans_for,
 )
-from vehicles.list_rules import check_day, entry_bans, entry_in_force, in_season
-from vehicles.list_terms import LIST_KIND_LABELS_ZH, ListKind, reason_zh
+from vehicles.list_rules import check_day, entry_bans, entry_in_force
+from vehicles.list_terms import ListKind
 from vehicles.machinery_rules import AppliedRule, machine_bans, share, target_fraction, target_met
 from vehicles.machinery_terms import NonroadStage, machinery_policy, normalise_code, parse_code
 from vehicles.models import Machine, MachineInspection
@@ -179,23 +180,6 @@ class SummariseMachinery:
         }
 
 
-def _entry(entry: Any, day: date) -> dict[str, Any]:
-    scope = entry.seasonal_scope
-    return {
-        "id": entry.id,
-        "list_kind": entry.list_kind,
-        "list_kind_zh": LIST_KIND_LABELS_ZH[ListKind(entry.list_kind)],
-        "reason_code": entry.reason_code,
-        "reason_zh": reason_zh(entry.reason_code),
-        "effective_from": entry.effective_from.isoformat(),
-        "until": entry.until.isoformat() if entry.until else None,
-        "seasonal_scope": scope,
-        "in_season": in_season(day, scope["from"], scope["to"]) if scope else None,
-        "authority": entry.authority,
-        "evidence": entry.evidence,
-    }
-
-
 @dataclass
 class CheckMachine:
     """A police check of a machinery code: the machine's facts, its list entries in force, whether it is banned
@@ -240,7 +224,7 @@ class CheckMachine:
                 "machine": machine_record(machine) if machine is not None else None,
                 "zones": zones,
                 "construction_site": self.on_construction_site,
-                "entries": [_entry(e, day) for e in entries],
+                "entries": [entry_view(e, day) for e in entries],
                 "blacklisted": any(e.list_kind == ListKind.BLACKLIST for e in entries),
                 "key_supervised": any(e.list_kind == ListKind.KEY_SUPERVISION for e in entries),
                 "banned": bool(bans),

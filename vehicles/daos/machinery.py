@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
 from shared.pagination import Page, keyset_page
+from shared.query import area_prefix
 from vehicles.list_terms import SubjectType
 from vehicles.models import (
     ListEntry,
@@ -43,11 +44,8 @@ def area_clause(column: Any, area: str | None) -> Any:
     """A district column inside an area: a district, a city (first 4 digits) or a province (first 2)."""
     if area is None:
         return True
-    if area.endswith("0000"):
-        return column.like(area[:2] + "%")
-    if area.endswith("00"):
-        return column.like(area[:4] + "%")
-    return column == area
+    prefix = area_prefix(area)
+    return column == area if prefix == area else column.like(prefix + "%")
 
 
 def search_machines(session: Session, filters: dict[str, Any], limit: int, cursor: str | None) -> Page[Machine]:

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UTCDateTime, utcnow
-from vehicles.models.base import Base
+from vehicles.models.base import Base, HistoryEntry
 
 
 class Machine(Base):
@@ -40,7 +40,7 @@ class Machine(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class MachineEvent(Base):
+class MachineEvent(HistoryEntry, Base):
     """One dated entry of a machine's history (status change, inspection follow-up); never updated or deleted."""
 
     __tablename__ = "machine_event"
@@ -49,12 +49,6 @@ class MachineEvent(Base):
     machine_id: Mapped[int] = mapped_column(ForeignKey("machine.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # status_changed | follow_up
     inspection_id: Mapped[int | None] = mapped_column(Integer)  # follow_up: the inspection it follows
-    effective_date: Mapped[date] = mapped_column(Date)
-    from_value: Mapped[str | None] = mapped_column(String(20))
-    to_value: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recorded_by: Mapped[str] = mapped_column(String(200))
 
 
 class LowEmissionZone(Base):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UTCDateTime, utcnow
-from vehicles.models.base import Base
+from vehicles.models.base import Base, HistoryEntry
 
 
 class Vehicle(Base):
@@ -55,7 +55,7 @@ class Vehicle(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class VehicleEvent(Base):
+class VehicleEvent(HistoryEntry, Base):
     """One dated entry of a vehicle's history (status change, stage upgrade); rows are never updated or deleted."""
 
     __tablename__ = "vehicle_event"
@@ -63,9 +63,3 @@ class VehicleEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # status_changed | stage_upgraded
-    effective_date: Mapped[date] = mapped_column(Date)
-    from_value: Mapped[str | None] = mapped_column(String(20))
-    to_value: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recorded_by: Mapped[str] = mapped_column(String(200))

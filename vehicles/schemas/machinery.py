@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgsSchema
-from shared.timeutil import parse_month
+from shared.query import Division
 from vehicles import parsing
 from vehicles.machinery_terms import (
     FollowUp,
@@ -23,6 +23,7 @@ from vehicles.machinery_terms import (
     parse_nonroad_stage,
 )
 from vehicles.schemas.fields import Parsed
+from vehicles.schemas.registry import HistoryEntrySchema
 
 _STR = {"type": "string"}
 _DAY = {"type": "string", "format": "date"}
@@ -30,11 +31,6 @@ _DAY = {"type": "string", "format": "date"}
 
 def _value(parser: Any) -> Any:
     return lambda value: parser(value).value
-
-
-def _month(value: Any) -> str:
-    parse_month(value if isinstance(value, str) else "")
-    return value
 
 
 _text = validate.Length(min=1, max=64)
@@ -97,7 +93,7 @@ class MachineQuerySchema(PageArgsSchema):
     code_prefix = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
     owner_uscc = Parsed(parsing.uscc, load_default=None, metadata=_STR)
     district_code = Parsed(parsing.division, load_default=None, metadata=_STR)
-    area = Parsed(parsing.division, load_default=None, metadata={**_STR, "description": "district, city or province"})
+    area = Division(load_default=None, metadata={"description": "district, city or province"})
     machine_type = Parsed(_value(parse_machine_type), load_default=None, metadata=_STR)
     fuel = Parsed(_value(parse_machine_fuel), load_default=None, metadata=_STR)
     emission_stage = Parsed(_value(parse_nonroad_stage), load_default=None, metadata=_STR)
@@ -113,17 +109,10 @@ class MachineStatusSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class MachineEventSchema(Schema):
+class MachineEventSchema(HistoryEntrySchema):
     """One entry of a machine's history."""
 
-    kind = fields.String()
-    effective_date = fields.Date()
-    from_value = fields.String(allow_none=True)
-    to_value = fields.String()
-    reason = fields.String()
     inspection_id = fields.Integer(allow_none=True)
-    recorded_at = fields.DateTime()
-    recorded_by = fields.String()
 
 
 class VerdictQuerySchema(Schema):
@@ -196,7 +185,7 @@ class PlanQuerySchema(Schema):
     """?year=&area="""
 
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    area = Parsed(parsing.division, load_default=None, metadata=_STR)
+    area = Division(load_default=None)
 
 
 _OK = {"allow_none": True, "load_default": None}
@@ -262,7 +251,7 @@ class InspectionQuerySchema(PageArgsSchema):
     """Filters of the inspection list."""
 
     code = Parsed(parse_code, load_default=None, metadata=_STR)
-    area = Parsed(parsing.division, load_default=None, metadata=_STR)
+    area = Division(load_default=None)
     from_day = Parsed(parsing.day, data_key="from", load_default=None, metadata=_DAY)
     to_day = Parsed(parsing.day, data_key="to", load_default=None, metadata=_DAY)
     failed = fields.Boolean(load_default=None)
@@ -282,11 +271,5 @@ class CoverageQuerySchema(Schema):
     """?year=&area="""
 
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    area = Parsed(parsing.division, load_default=None, metadata=_STR)
+    area = Division(load_default=None)
 
-
-class SummaryQuerySchema(Schema):
-    """?month=YYYY-MM&area= (a district, city or province division code; omitted = everything)."""
-
-    month = Parsed(_month, required=True, metadata={**_STR, "example": "2025-12"})
-    area = Parsed(parsing.division, load_default=None, metadata={**_STR, "example": "141000"})

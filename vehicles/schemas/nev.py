@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.query import Division, Month
 from vehicles import parsing
 from vehicles.schemas.fields import Parsed
 from vehicles.terms import NevCategory
@@ -39,9 +40,9 @@ class TrendQuerySchema(Schema):
 
     jurisdiction = fields.String(required=True, validate=validate.Length(min=1, max=40))
     category = fields.String(required=True, **_category)
-    from_month = fields.String(required=True, metadata={"example": "2024-01"})
-    to_month = fields.String(required=True, metadata={"example": "2024-12"})
-    district_code = Parsed(parsing.division, load_default=None, metadata={"type": "string"})
+    from_month = Month(required=True, metadata={"example": "2024-01"})
+    to_month = Month(required=True, metadata={"example": "2024-12"})
+    district_code = Division(load_default=None)
 
 
 class TrendExportQuerySchema(TrendQuerySchema):

@@ -142,8 +142,8 @@ class StageUpgradeSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class VehicleEventSchema(Schema):
-    """One entry of a vehicle's history."""
+class HistoryEntrySchema(Schema):
+    """One entry of an append-only history (vehicles.models.base.HistoryEntry)."""
 
     kind = fields.String()
     effective_date = fields.Date()
@@ -152,3 +152,7 @@ class VehicleEventSchema(Schema):
     reason = fields.String()
     recorded_at = fields.DateTime()
     recorded_by = fields.String()
+
+
+class VehicleEventSchema(HistoryEntrySchema):
+    """One entry of a vehicle's history."""
