@@ -13,6 +13,8 @@ ENGLISH: dict[str, str] = {
     "退出": "Log out",
     "返回首页": "Back to the start page",
     "下一页": "Next page",
+    "导出本表 (CSV)": "Export this table (CSV)",
+    "您无权查看该内容：它属于其他角色或其他单位。": "You may not see this: it belongs to another role or another organisation.",
     "翻页": "Pages",
     "{service} 服务暂不可用，相关内容未显示；页面其余部分正常。": "The {service} service is unavailable; what it provides is not shown, the rest of the page is.",
     "{service} 服务暂不可用，操作未完成。": "The {service} service is unavailable; nothing was done.",
@@ -377,6 +379,10 @@ CODES: dict[str, tuple[str, str]] = {
     "A service this one depends on is unavailable": ("依赖的服务暂不可用", "A service is unavailable"),
     "report.complete": ("完整", "complete"),
     "report.partial": ("部分（有章节不可用）", "partial (a section is unavailable)"),
+    # the audit log's actions (console/commands.py)
+    "user.created": ("创建用户", "user created"), "user.password_reset": ("重置密码", "password reset"),
+    "user.disabled": ("停用账号", "account disabled"), "user.enabled": ("启用账号", "account enabled"),
+    "user.locked": ("连续失败锁定", "locked after failures"), "user.logged_out": ("退出登录", "logged out"),
 }
 
 # Vehicle facts from vehicles: emission stages and fuels with shared.vocab's Chinese, statuses and plate colours.
