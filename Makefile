@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "lantian needs Python 3.11+"'
@@ -32,6 +32,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	scripts/ensure-postgres
 	$(BIN)/python bench/http_baseline.py
+
+## fuzz: a longer schemathesis run of every API on SQLite and PostgreSQL (LANTIAN_FUZZ_EXAMPLES, default 100 here)
+fuzz: $(STAMP)
+	scripts/ensure-postgres
+	LANTIAN_FUZZ_EXAMPLES=$${LANTIAN_FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/hardening/test_fuzz_openapi.py -q -rxXf
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
