@@ -75,7 +75,7 @@ class MonthlyQuerySchema(Schema):
         metadata={"description": "if an upstream is down, mark its section unavailable instead of failing"},
     )
     version = fields.Integer(
-        load_default=None, validate=validate.Range(min=1), metadata={"description": "a stored version"}
+        load_default=None, validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "a stored version"}
     )
 
 

@@ -37,15 +37,27 @@ class ProblemSchema(Schema):
     request_id = fields.String()
 
 
+NUL_REASON = "text may not contain the NUL character (\\u0000): no database text column can store it"
+
+
 class BodyParser(FlaskParser):
-    """webargs' parser, refusing a JSON body nested too deeply to read with a 400 (the standard json module gives
-    up with RecursionError at about 1,000 levels, which would otherwise escape as a 500)."""
+    """webargs' parser, refusing with a clear 4xx what would otherwise escape as a 500: a JSON body nested too
+    deeply to read (the standard json module gives up with RecursionError at about 1,000 levels), and a NUL
+    character in the body or the query (PostgreSQL refuses it in text)."""
 
     def load_json(self, req: Request, schema: Schema) -> Any:
         try:
-            return super().load_json(req, schema)
+            body = super().load_json(req, schema)
         except RecursionError as exc:
             abort(400, exc=exc, messages={"json": ["the JSON body is nested too deeply to read"]})
+        if b"\\u0000" in req.get_data(cache=True):  # raw NUL is invalid JSON; its escape is not
+            abort(422, messages={"json": {"_body": [NUL_REASON]}})
+        return body
+
+    def load_querystring(self, req: Request, schema: Schema) -> Any:
+        if b"%00" in req.query_string or b"\x00" in req.query_string:
+            abort(422, messages={"query": {"_query": [NUL_REASON]}})
+        return super().load_querystring(req, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):

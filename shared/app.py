@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Any
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from prometheus_client import CollectorRegistry
+from werkzeug.routing import IntegerConverter
 
 from shared.api import Blueprint, LantianApi, check_content_type, ops_blueprint
 from shared.auth import init_auth
@@ -21,6 +23,15 @@ from shared.migrate import script_heads
 API_VERSION = "v1"
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in a path names a row: at most 2**31-1 (PostgreSQL's integer), so a larger id is a 404 like any
+    id that names nothing, not an out-of-range error from the database."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_service_app(
     import_name: str,
     settings: Settings,
@@ -31,6 +42,7 @@ def create_service_app(
 ) -> Flask:
     """Build one service's Flask app from its settings and its API blueprints."""
     app = Flask(import_name)
+    app.url_map.converters["int"] = RowIdConverter
     app.json = FastJSONProvider(app)
     app.config.update(
         TESTING=settings.testing,

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, json, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -216,10 +216,29 @@ def handle_unexpected(exc: Exception) -> Response:
     )
 
 
+def handle_overflow(exc: OverflowError) -> Response:
+    """Arithmetic on a date or number the client sent went past what Python or the database holds (a day at
+    year 1 shifted to UTC, the day after 9999-12-31): the input's fault, so a 422, never a 500."""
+    logger.info("input out of range: %s", exc)
+    return handle_lantian_error(ValidationFailed(
+        f"a date or number in the request is outside the range the service handles ({exc})",
+        errors=[{"field": "_request", "reason": "a date or number out of range", "in": "query"}],
+    ))
+
+
+def handle_statement_error(exc: StatementError) -> Response:
+    """A value SQLAlchemy could not bind: out of range is the input's fault (422); anything else is ours."""
+    if isinstance(exc.orig, OverflowError):
+        return handle_overflow(exc.orig)
+    return handle_unexpected(exc)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map every error to problem+json in one place."""
     app.register_error_handler(LantianError, handle_lantian_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(OverflowError, handle_overflow)
+    app.register_error_handler(StatementError, handle_statement_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

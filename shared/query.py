@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from shared.identifiers import InvalidIdentifier, validate_division_code, validate_uscc
-from shared.timeutil import parse_month
+from shared.timeutil import MONTH_PATTERN, parse_month
 
 
 def valid_month(value: str) -> None:
@@ -69,7 +69,7 @@ class Month(fields.String):
     """A 'YYYY-MM' month (the city's calendar)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs["metadata"] = {"example": "2025-12", **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {"example": "2025-12", "pattern": MONTH_PATTERN, **kwargs.get("metadata", {})}
         super().__init__(validate=valid_month, **kwargs)
 
 

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Literal
+from urllib.parse import quote
 
 from shared.errors import ValidationFailed
 from shared.timeutil import zone
@@ -314,6 +315,14 @@ def _csv_value(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(_safe_text(value))
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for a download: an ASCII fallback name with anything but letters, digits,
+    dot, dash and underscore replaced (no quote, newline or separator can break the header), and the exact
+    name in RFC 5987 form for browsers that read it."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:

@@ -8,7 +8,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 CITY_TIMEZONE = "Asia/Shanghai"
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years a month may name: wide enough for any record, narrow enough that stepping a month or a day never
+# leaves the calendar Python and the databases hold.
+MONTH_PATTERN = r"^((?:19|2\d)\d{2})-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN)
 
 
 @lru_cache(maxsize=8)
@@ -39,7 +42,7 @@ def parse_month(value: str) -> tuple[int, int]:
     """'2026-10' -> (2026, 10); ValueError with the expected shape otherwise."""
     match = _MONTH.match(value or "")
     if not match:
-        raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {value!r}")
+        raise ValueError(f"month must look like YYYY-MM between 1900-01 and 2999-12 (e.g. 2026-10), got {value!r}")
     return int(match.group(1)), int(match.group(2))
 
 

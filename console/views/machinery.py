@@ -21,7 +21,7 @@ from console.views.common import DEFAULT_CITY, default_month, page_args
 from console.views.transport import problem_text
 from shared.errors import NotFound
 from shared.identifiers.divisions import districts_of, division_name
-from shared.tabular import EXPORT_MIMETYPES, table_chunks
+from shared.tabular import EXPORT_MIMETYPES, attachment, table_chunks
 from shared.timeutil import parse_month, zone
 
 bp = Blueprint("machinery", __name__)
@@ -339,7 +339,7 @@ def _export(fmt: str) -> Any:
     chunks = table_chunks(fmt, translate("非道路移动机械"), headers, list(export_rows(items[:EXPORT_LIMIT])))
     filename = f"machinery-{_today()}.{fmt}"
     return Response(chunks, mimetype=EXPORT_MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": attachment(filename)})
 
 
 def _machine_page(code: str, view: str) -> Any:

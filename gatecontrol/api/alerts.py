@@ -13,7 +13,7 @@ from gatecontrol.schemas import AlertSchema, ResponseRuleSchema, ViolationQueryS
 from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.query import Division
-from shared.tabular import EXPORT_MIMETYPES, table_chunks
+from shared.tabular import EXPORT_MIMETYPES, attachment, table_chunks
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Heavy-pollution alerts and violations")
 READERS = (Role.ENVIRONMENT, Role.TRANSPORT, Role.POLICE, Role.SERVICE, Role.ENTERPRISE, Role.GATE)
@@ -116,5 +116,5 @@ def violations(args: dict[str, Any]) -> Any:
     return Response(
         stream_with_context(table_chunks(args["format"], f"违规 {args['month']}", headers, rows)),
         mimetype=EXPORT_MIMETYPES[args["format"]],
-        headers={"Content-Disposition": f'attachment; filename="violations_{args["month"]}.{args["format"]}"'},
+        headers={"Content-Disposition": attachment(f"violations_{args['month']}.{args['format']}")},
     )

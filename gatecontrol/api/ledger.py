@@ -19,7 +19,7 @@ from gatecontrol.schemas import (
 from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 from shared.pagination import page_schema
-from shared.tabular import EXPORT_MIMETYPES, table_chunks
+from shared.tabular import EXPORT_MIMETYPES, attachment, table_chunks
 
 blp = Blueprint("ledger", __name__, url_prefix="/api/v1/ledger", description="The electronic passage ledger")
 READERS = (Role.ENVIRONMENT, Role.TRANSPORT, Role.POLICE, Role.SERVICE, Role.ENTERPRISE, Role.GATE)
@@ -83,7 +83,7 @@ def export(args: dict[str, Any]) -> Any:
     return Response(
         stream_with_context(table_chunks(fmt, f"台账 {args['month']}", headers, rows)),
         mimetype=EXPORT_MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(filename)},
     )
 
 

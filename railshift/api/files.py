@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Response, request, stream_with_context
 
+from railshift.commands.common import check_may_see_drafts
 from railshift.commands.spreadsheets import DECLARATION_SPEC, check_upload, export_chunks, import_upload
 from railshift.schemas import ExportQuerySchema, FormatQuerySchema, UploadQuerySchema, UploadResultSchema
 from shared.api import Blueprint, ProblemSchema, accepts
 from shared.auth import Role, current_principal, require_role
-from shared.tabular import EXPORT_MIMETYPES, error_report_chunks, template_bytes
+from shared.tabular import EXPORT_MIMETYPES, attachment, error_report_chunks, template_bytes
 
 blp = Blueprint("declaration-files", __name__, url_prefix="/api/v1/declarations",
                 description="Declaration template, upload with row-level errors, and export (XLSX or CSV)")
@@ -19,7 +20,7 @@ UPLOAD_TYPES = (EXPORT_MIMETYPES["xlsx"], "text/csv", "application/octet-stream"
 
 def _download(chunks: Any, fmt: str, stem: str) -> Response:
     return Response(chunks, mimetype=EXPORT_MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+                    headers={"Content-Disposition": attachment(f"{stem}.{fmt}")})
 
 
 @blp.route("/template")
@@ -59,4 +60,6 @@ def upload_errors(args: dict[str, Any]) -> Response:
 def export(args: dict[str, Any]) -> Response:
     """Declaration lines (official versions, or those in `status`), streamed; an enterprise gets its own."""
     principal = current_principal()
+    if args.get("status") == "draft":
+        check_may_see_drafts(principal)  # before the 200 goes out: a refusal inside the stream truncates the file
     return _download(stream_with_context(export_chunks(args, principal)), args["format"], "declarations")

@@ -12,7 +12,7 @@ from reports.render.xlsx import report_xlsx_chunks
 from reports.schemas import MonthlyQuerySchema, MonthlyReportSchema, ReportVersionsSchema
 from shared.api import Blueprint, ProblemSchema
 from shared.auth import current_principal, require_role
-from shared.tabular import EXPORT_MIMETYPES
+from shared.tabular import EXPORT_MIMETYPES, attachment
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="The monthly compliance report")
 READERS = ("environment", "transport", "police", "service")
@@ -25,7 +25,7 @@ def report_response(report: Any, fmt: str) -> Any:
     if fmt == "json":
         return data
     name = f"lantian-report-{data['month']}-{data['area']}-v{data['version']}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    headers = {"Content-Disposition": attachment(name)}
     if fmt == "xlsx":
         return Response(
             stream_with_context(report_xlsx_chunks(data)), mimetype=EXPORT_MIMETYPES["xlsx"], headers=headers

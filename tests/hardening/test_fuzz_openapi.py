@@ -41,10 +41,6 @@ ROLE_PREFERENCE = ("environment", "transport", "police", "service", "gate_x", "e
 
 # Bugs the fuzzer finds today. A run of an operation that hits only these is reported as xfail (a bounded run
 # may or may not hit them); anything else fails. Each also has an exact regression test below (strict xfail).
-INT_PATH_OVERFLOW = (
-    "bug: an integer path id beyond the column's range (> 2**31-1 on PostgreSQL, > 2**63-1 on SQLite) is a 500 "
-    "(NumericValueOutOfRange / OverflowError) instead of 404: flask's <int:> converter has no upper bound"
-)
 OWNER_PERSON_NULL = "bug: Vehicle.owner_person is null for a company's vehicle but documented as a non-nullable string"
 RELEASED_AT_NULL = "bug: Hold.released_at is null for an active hold but documented as a non-nullable date-time"
 QUANTITY_AS_STRING = "bug: PassageOut.quantity_t is sent as a string (\"31.5\") but documented as a number"
@@ -57,45 +53,12 @@ TRANSITION_ACTION = (
     "bug: a declaration's history has actions 'create' and 'correct' but Transition.action documents only "
     "submit/approve/return/resubmit (the input schema is reused for the output)"
 )
-JURISDICTION_HEADER = (
-    "bug: the free-text `jurisdiction` goes into the Content-Disposition file name; a newline in it is a 500 "
-    "(werkzeug refuses the header) and a quote breaks the header: validate jurisdiction or quote the name"
-)
-DRAFTS_IN_STREAM = (
-    "bug: status=draft from a bureau role raises 403 inside the streamed body, after the 200 was sent "
-    "(check_may_see_drafts runs in the generator): the client gets a truncated file"
-)
-EXTREME_DATES = (
-    "bug: a date at the edge of Python's range (day 0001-01-01 or 9999-12-31, month 0001-01 or 9999-12, a time at "
-    "year 1 with a +14:00 offset) is a 500 (OverflowError / 'year 10000 is out of range' when the service steps a "
-    "day or month or converts to UTC) instead of 422: the schemas need a bounded date range"
-)
-NUL_IN_TEXT = (
-    "bug: a NUL character (\\u0000) in a text field is a 500 on PostgreSQL (psycopg DataError: text fields cannot "
-    "contain NUL bytes) and stored as is on SQLite: refuse it with 422 naming the field"
-)
-VERSION_OVERFLOW = "bug: reports ?version= beyond 2**63 is a 500 (OverflowError in the query) instead of 422/404"
 _BUGS: list[tuple[str, str, str, str]] = [
-    *(("gatecontrol", "GET", p, EXTREME_DATES) for p in (
-        "/api/v1/sites/{site_id}/completeness", "/api/v1/completeness/monthly", "/api/v1/ledger/summary",
-        "/api/v1/ledger/export", "/api/v1/violations", "/api/v1/ledger/audit", "/api/v1/alerts", "/api/v1/ledger",
-        "/api/v1/sites/{site_id}/segments")),
-    ("vehicles", "GET", "/api/v1/summaries/lists", EXTREME_DATES),
-    ("vehicles", "POST", "/api/v1/checks/bulk", NUL_IN_TEXT),
-    ("gatecontrol", "PUT", "/api/v1/sites/{site_id}/cameras/{camera_id}", NUL_IN_TEXT),
-    ("reports", "GET", "/api/v1/reports/monthly/{month}", EXTREME_DATES),
-    ("reports", "GET", "/api/v1/reports/monthly/{month}", VERSION_OVERFLOW),
     *(("vehicles", m, p, OWNER_PERSON_NULL) for m, p in (
         ("GET", "/api/v1/vehicles"), ("POST", "/api/v1/vehicles"), ("GET", "/api/v1/vehicles/{plate}/{colour}"),
         ("PUT", "/api/v1/vehicles/{plate}/{colour}"), ("POST", "/api/v1/vehicles/{plate}/{colour}/status"),
         ("POST", "/api/v1/vehicles/{plate}/{colour}/stage-upgrades"), ("GET", "/api/v1/phaseout/remaining"))),
-    ("vehicles", "GET", "/api/v1/policy-rules/{rule_id}", INT_PATH_OVERFLOW),
-    ("vehicles", "GET", "/api/v1/nev/shares/export", JURISDICTION_HEADER),
-    ("vehicles", "GET", "/api/v1/nev/trend/export", JURISDICTION_HEADER),
-    ("gatecontrol", "GET", "/api/v1/policy-rules/{rule_id}", INT_PATH_OVERFLOW),
-    ("gatecontrol", "POST", "/api/v1/holds/{hold_id}/release", INT_PATH_OVERFLOW),
     ("gatecontrol", "POST", "/api/v1/holds/{hold_id}/release", RELEASED_AT_NULL),
-    ("gatecontrol", "GET", "/api/v1/sites/{site_id}/segments/{segment_id}/content", INT_PATH_OVERFLOW),
     ("gatecontrol", "GET", "/api/v1/holds", RELEASED_AT_NULL),
     ("gatecontrol", "POST", "/api/v1/holds", RELEASED_AT_NULL),
     ("gatecontrol", "GET", "/api/v1/ledger", QUANTITY_AS_STRING),
@@ -104,32 +67,24 @@ _BUGS: list[tuple[str, str, str, str]] = [
     ("gatecontrol", "GET", "/api/v1/sites/{site_id}/gates", GATE_TIMES_NULL),
     ("gatecontrol", "PUT", "/api/v1/sites/{site_id}/gates/{gate_id}", GATE_TIMES_NULL),
     ("gatecontrol", "POST", "/api/v1/gates/{gate_id}/heartbeat", GATE_TIMES_NULL),
-    ("railshift", "GET", "/api/v1/policy-rules/{rule_id}", INT_PATH_OVERFLOW),
     ("railshift", "GET", "/api/v1/targets", THRESHOLD_AS_STRING),
     ("railshift", "PUT", "/api/v1/targets/{key}", THRESHOLD_AS_STRING),
-    ("railshift", "GET", "/api/v1/declarations/export", DRAFTS_IN_STREAM),
     ("railshift", "PUT", "/api/v1/enterprises/{uscc}/declarations/{month}", TRANSITION_ACTION),
     *(("railshift", m, p, r) for m, p in (
         ("GET", "/api/v1/declarations/{declaration_id}"),
         ("POST", "/api/v1/declarations/{declaration_id}/transitions"),
         ("POST", "/api/v1/declarations/{declaration_id}/corrections"),
         ("POST", "/api/v1/declarations/{declaration_id}/reconciliation"),
-    ) for r in (INT_PATH_OVERFLOW, TRANSITION_ACTION)),
+    ) for r in (TRANSITION_ACTION,)),
 ]
 # How each bug shows in a schemathesis report (the failing schema property, or the request that got the 500).
 SIGNATURES = {
-    INT_PATH_OVERFLOW: r"curl .*/\d{10,}",
     OWNER_PERSON_NULL: r"properties/owner_person:",
     RELEASED_AT_NULL: r"properties/released_at:",
     QUANTITY_AS_STRING: r"properties/quantity_t:",
     THRESHOLD_AS_STRING: r"properties/threshold:",
     GATE_TIMES_NULL: r"properties/last_(event|heartbeat)_at:",
     TRANSITION_ACTION: r"Transition/properties/action:",
-    JURISDICTION_HEADER: r"curl .*jurisdiction=[^&' ]*%0[AD]",
-    DRAFTS_IN_STREAM: r"Forbidden escaped the app",
-    EXTREME_DATES: r"curl .*(=0001-|=9999-|%2B1[0-4]%3A|10000)",
-    VERSION_OVERFLOW: r"curl .*version=\d{10,}",
-    NUL_IN_TEXT: r"curl .*\\u0000",
 }
 # (service, method, path) -> the bugs a run of that operation may hit.
 KNOWN_BUGS: dict[tuple[str, str, str], list[str]] = {}
@@ -257,7 +212,6 @@ ROLE_FOR_INT_PATH = {"POST /api/v1/declarations/{id}/corrections": "enterprise_a
                      "POST /api/v1/declarations/{id}/reconciliation": "transport"}
 
 
-@pytest.mark.xfail(reason=INT_PATH_OVERFLOW, strict=True)
 @pytest.mark.parametrize(("service", "method", "path"), INT_PATHS, ids=[f"{s}:{m}:{p}" for s, m, p in INT_PATHS])
 def test_an_id_out_of_range_is_404(world: World, service: str, method: str, path: str) -> None:
     role = ROLE_FOR_INT_PATH.get(f"{method} {path}", "environment")
@@ -266,16 +220,17 @@ def test_an_id_out_of_range_is_404(world: World, service: str, method: str, path
     assert response.status_code == 404, (response.status_code, response.get_data()[:300])
 
 
-@pytest.mark.xfail(reason=JURISDICTION_HEADER, strict=True)
 @pytest.mark.parametrize("path", ["/api/v1/nev/shares/export", "/api/v1/nev/trend/export"])
-def test_a_newline_in_the_jurisdiction_is_422_not_500(world: World, path: str) -> None:
+def test_a_newline_in_the_jurisdiction_cannot_break_the_download_header(world: World, path: str) -> None:
     query = {"jurisdiction": "linfen\r\nX-Injected: 1", "as_of": DAY, "category": "bus",
              "from_month": "2026-01", "to_month": "2026-02"}
     response = world.call("vehicles", "environment", "GET", path, query_string=query)
-    assert response.status_code == 422, (response.status_code, response.get_data()[:300])
+    assert response.status_code < 500, (response.status_code, response.get_data()[:300])
+    assert "X-Injected" not in response.headers
+    fallback = response.headers["Content-Disposition"].split(";")[1]
+    assert re.fullmatch(r' filename="[A-Za-z0-9._-]+"', fallback), fallback
 
 
-@pytest.mark.xfail(reason=DRAFTS_IN_STREAM, strict=True)
 def test_drafts_refused_to_a_bureau_before_the_export_starts(world: World) -> None:
     response = world.call("railshift", "transport", "GET", "/api/v1/declarations/export",
                           query_string={"status": "draft", "format": "csv"})
@@ -304,7 +259,6 @@ EXTREME_REQUESTS = [
 ]
 
 
-@pytest.mark.xfail(reason=EXTREME_DATES, strict=True)
 @pytest.mark.parametrize(("service", "path", "query"), EXTREME_REQUESTS,
                          ids=[f"{s}:{p}?{'&'.join(f'{k}={v}' for k, v in q.items())}" for s, p, q in EXTREME_REQUESTS])
 def test_a_date_at_the_edge_of_the_calendar_is_4xx(world: World, service: str, path: str, query: dict) -> None:
@@ -312,7 +266,6 @@ def test_a_date_at_the_edge_of_the_calendar_is_4xx(world: World, service: str, p
     assert 400 <= response.status_code < 500, (response.status_code, response.get_data()[:300])
 
 
-@pytest.mark.xfail(reason=VERSION_OVERFLOW, strict=True)
 def test_a_report_version_out_of_range_is_4xx(world: World) -> None:
     response = world.call("reports", "environment", "GET", "/api/v1/reports/monthly/2026-10",
                           query_string={"version": str(2**64)})
@@ -325,7 +278,6 @@ NUL_REQUESTS = [
 ]
 
 
-@pytest.mark.xfail(reason=NUL_IN_TEXT, strict=True)
 @pytest.mark.parametrize(("service", "method", "path", "body"), NUL_REQUESTS,
                          ids=[f"{s}:{m}:{p}" for s, m, p, _ in NUL_REQUESTS])
 def test_a_nul_character_is_refused_not_a_500(world: World, service: str, method: str, path: str, body: dict) -> None:

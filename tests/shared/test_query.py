@@ -9,7 +9,7 @@ from gatecontrol.schemas import MonthlyCompletenessQuerySchema
 from shared.query import MonthAreaQuerySchema, area_prefix, month_or_422, uscc_or_422
 
 BAD = {"month": "2025-13", "area": "14100"}
-REASONS = {"month": ["month must look like YYYY-MM (e.g. 2026-10), got '2025-13'"],
+REASONS = {"month": ["month must look like YYYY-MM between 1900-01 and 2999-12 (e.g. 2026-10), got '2025-13'"],
            "area": ["a division code is six digits; got 5"]}
 
 

@@ -11,7 +11,7 @@ from shared.api import Blueprint, ProblemSchema, accepts
 from shared.auth import Role, current_principal, require_role
 from shared.db import session
 from shared.errors import ValidationFailed
-from shared.tabular import EXPORT_MIMETYPES, error_report_chunks, template_bytes
+from shared.tabular import EXPORT_MIMETYPES, attachment, error_report_chunks, template_bytes
 from vehicles.commands.imports import RerunImport, StartImport, job_as_read
 from vehicles.daos.imports import get_job, stream_row_errors
 from vehicles.imports_spec import VEHICLE_TABLE
@@ -67,7 +67,7 @@ def template(args: dict[str, Any]) -> Any:
     """The register template (Chinese headers; English ones are accepted too)."""
     fmt = args["format"]
     return Response(template_bytes(VEHICLE_TABLE, fmt), mimetype=EXPORT_MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="vehicle-register-template.{fmt}"'})
+                    headers={"Content-Disposition": attachment(f"vehicle-register-template.{fmt}")})
 
 
 @blp.route("/<job_id>")
@@ -99,7 +99,7 @@ def errors(args: dict[str, Any], job_id: str) -> Any:
     fmt = args["format"]
     chunks = error_report_chunks(stream_row_errors(job_id), fmt)
     return Response(stream_with_context(chunks), mimetype=EXPORT_MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="import-{job_id}-errors.{fmt}"'})
+                    headers={"Content-Disposition": attachment(f"import-{job_id}-errors.{fmt}")})
 
 
 

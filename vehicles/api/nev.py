@@ -8,7 +8,7 @@ from flask import Response, stream_with_context
 
 from shared.api import Blueprint
 from shared.auth import Role, require_role
-from shared.tabular import EXPORT_MIMETYPES
+from shared.tabular import EXPORT_MIMETYPES, attachment
 from vehicles.commands.nev import (
     SHARE_HEADERS,
     TREND_HEADERS,
@@ -48,7 +48,7 @@ def _file(chunks: Any, fmt: str, name: str) -> Response:
     return Response(
         stream_with_context(chunks),
         mimetype=EXPORT_MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+        headers={"Content-Disposition": attachment(f"{name}.{fmt}")},
     )
 
 

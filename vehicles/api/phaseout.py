@@ -10,7 +10,7 @@ from shared.api import Blueprint
 from shared.auth import Role, require_role
 from shared.db import session
 from shared.pagination import page_schema
-from shared.tabular import EXPORT_MIMETYPES
+from shared.tabular import EXPORT_MIMETYPES, attachment
 from vehicles.commands.phaseout import ExportRemaining, PhaseoutProgress, RemainingVehicles
 from vehicles.daos.phaseout import list_plans
 from vehicles.schemas.phaseout import (
@@ -69,5 +69,5 @@ def remaining_export(args: dict[str, Any]) -> Any:
     return Response(
         stream_with_context(chunks),
         mimetype=EXPORT_MIMETYPES["xlsx"],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(filename)},
     )
