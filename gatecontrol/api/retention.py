@@ -26,7 +26,7 @@ class HoldSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
     created_by = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
-    released_at = fields.DateTime(dump_only=True)
+    released_at = fields.DateTime(dump_only=True, allow_none=True)
 
     @validates_schema
     def _order(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -48,7 +48,8 @@ class PassageSchema(Schema):
     vehicle_type = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     goods = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     quantity_t = fields.Decimal(
-        load_default=None, allow_none=True, places=1, validate=validate.Range(min=0, max=999_999), as_string=True
+        load_default=None, allow_none=True, places=1, validate=validate.Range(min=0, max=999_999), as_string=True,
+        metadata={"minimum": 0, "maximum": 999_999},  # apispec would write the Decimal bounds as strings
     )
     carrier = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     photos = fields.List(
@@ -142,7 +143,7 @@ class PassageOutSchema(Schema):
     reported_fuel = fields.String(allow_none=True)
     reported_vehicle_type = fields.String(allow_none=True)
     goods = fields.String(allow_none=True)
-    quantity_t = fields.Decimal(as_string=True, allow_none=True)
+    quantity_t = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
     carrier = fields.String(allow_none=True)
     photos = fields.List(fields.String())
     vehicle_known = fields.Boolean()

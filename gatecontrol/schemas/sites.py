@@ -41,8 +41,8 @@ class GateSchema(Schema):
     direction = fields.String(required=True, validate=validate.OneOf(["in", "out", "both"]))
     opens_at = fields.Time(load_default=None, allow_none=True, metadata={"description": "local time; null: 24 h"})
     closes_at = fields.Time(load_default=None, allow_none=True)
-    last_event_at = fields.DateTime(dump_only=True)
-    last_heartbeat_at = fields.DateTime(dump_only=True)
+    last_event_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_heartbeat_at = fields.DateTime(dump_only=True, allow_none=True)
     operating = fields.Boolean(dump_only=True, metadata={"description": "within its operating hours now"})
     silent = fields.Boolean(
         dump_only=True, metadata={"description": "nothing heard for longer than the silent window while operating"}

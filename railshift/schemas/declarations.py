@@ -68,6 +68,12 @@ class TransitionSchema(Schema):
             raise ValidationError("give at least one reason when returning a declaration", "reasons")
 
 
+class TransitionLogSchema(TransitionSchema):
+    """A step of a declaration's history: the transitions a user asks for, plus its creation and corrections."""
+
+    action = fields.String(dump_only=True, metadata={"enum": ["create", "correct", *Action]})
+
+
 class DeclarationSchema(Schema):
     id = fields.Integer()
     uscc = fields.String()
@@ -88,7 +94,7 @@ class DeclarationSchema(Schema):
     reconciliation_status = fields.String(allow_none=True, validate=one_of(ReconciliationStatus))
     reconciliation_as_of = fields.DateTime(allow_none=True)
     reconciliation = fields.Dict(allow_none=True)
-    transitions = fields.List(fields.Nested(TransitionSchema))
+    transitions = fields.List(fields.Nested(TransitionLogSchema))
 
 
 def _allowed(declaration: Any) -> list[str]:

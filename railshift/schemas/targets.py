@@ -33,7 +33,7 @@ class TargetSchema(Schema):
     siding_statuses = fields.List(fields.String(), allow_none=True)
     ultra_low_statuses = fields.List(fields.String(), allow_none=True)
     urban_fringe = fields.Boolean(allow_none=True)
-    threshold = PlainDecimal(allow_none=True)
+    threshold = PlainDecimal(allow_none=True, metadata={"type": "string", "format": "decimal"})
     effective_from = fields.Date(allow_none=True)
     effective_to = fields.Date(allow_none=True)
     note = fields.String()
@@ -63,7 +63,8 @@ class TargetInSchema(Schema):
     siding_statuses = _list_of(SidingStatus)
     ultra_low_statuses = _list_of(UltraLowStatus)
     urban_fringe = fields.Boolean(load_default=None, allow_none=True)
-    threshold = PlainDecimal(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
+    threshold = PlainDecimal(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100),
+                             metadata={"minimum": 0, "maximum": 100})  # numbers, not apispec's Decimal strings
     effective_from = fields.Date(load_default=None, allow_none=True)
     effective_to = fields.Date(load_default=None, allow_none=True)
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000),

@@ -209,10 +209,10 @@ class InspectionInSchema(Schema):
     registration_ok = fields.Boolean(**_OK, metadata={"description": "编码登记 label present and matching"})
     online_monitoring_ok = fields.Boolean(**_OK, metadata={"description": "在线监控联网"})
     emission_tested = fields.Boolean(load_default=False)
-    opacity = fields.Decimal(places=3, validate=validate.Range(min=0, max=99999), **_OK,
-                             metadata={"type": "number", "description": "光吸收系数, m⁻¹"})
+    opacity = fields.Decimal(places=3, validate=validate.Range(min=0, max=99999), **_OK, metadata={
+        "type": "number", "minimum": 0, "maximum": 99999, "description": "光吸收系数, m⁻¹"})
     opacity_limit = fields.Decimal(places=3, validate=validate.Range(min=0, max=99999), **_OK,
-                                   metadata={"type": "number"})
+                                   metadata={"type": "number", "minimum": 0, "maximum": 99999})
     passed = fields.Boolean(**_OK, metadata={"description": "default: opacity <= opacity_limit"})
     black_smoke = fields.Boolean(load_default=False, metadata={"description": "冒黑烟"})
     follow_up = Parsed(_value(parse_follow_up), **_OK, metadata={**_STR, "enum": [f.value for f in FollowUp]})

@@ -94,7 +94,8 @@ class VehicleSchema(Schema):
     operating = fields.Boolean()
     owner_uscc = fields.String(allow_none=True)
     owner_person = fields.Function(
-        lambda v: mask_person(v.owner_person_tail), metadata={**_STR, "description": "masked: last 4 only"}
+        lambda v: mask_person(v.owner_person_tail), allow_none=True,
+        metadata={**_STR, "description": "masked: last 4 only; null for a company's vehicle"},
     )
     district_code = fields.String()
     registration_date = fields.Date()
