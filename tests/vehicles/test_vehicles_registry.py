@@ -107,6 +107,8 @@ def test_status_changes_are_dated_kept_in_history_and_retries_add_nothing(as_rol
     register(clerk, body)
     assert change_status(clerk, body, "plate_void", "2021-03-01", "past mandatory scrapping").status_code == 201
     assert change_status(clerk, body, "plate_void", "2021-03-01", "retry").status_code == 200
+    future = change_status(clerk, body, "scrapped", "4034-01-01", "typo in the year")
+    assert future.status_code == 422 and future.get_json()["errors"][0]["field"] == "effective_date"
     assert change_status(clerk, body, "scrapped", "2021-05-10", "certificate 123").status_code == 201
     history = clerk.get(path(body) + "/history").get_json()
     assert [(h["from_value"], h["to_value"], h["effective_date"]) for h in history] == [
