@@ -87,8 +87,13 @@ class StatusState:
     left_on: date | None
 
 
-def change_status(state: StatusState, registered: date, new_status: VehicleStatus, day: date) -> StatusState:
-    """Apply a dated status change; 422 if dated before registration or the current status, 409 if final."""
+def change_status(state: StatusState, registered: date, new_status: VehicleStatus, day: date,
+                  today: date | None = None) -> StatusState:
+    """Apply a dated status change; 422 if dated before registration or the current status, or after `today`
+    when given (a status records what happened; none is scheduled ahead), 409 if final."""
+    if today is not None and day > today:
+        raise ValidationFailed(f"effective_date: after today ({today})",
+                               errors=[{"field": "effective_date", "reason": f"after today ({today})"}])
     if day < registered:
         raise ValidationFailed(
             f"the status change is dated {day}, before the vehicle's registration on {registered}",

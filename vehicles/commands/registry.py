@@ -245,12 +245,9 @@ class ChangeStatus:
             vehicle = _existing(session, self.plate, self.colour)
             if vehicle.status == self.status and vehicle.status_date == self.effective_date:
                 return vehicle, False
-            if self.effective_date > city_today():  # a status records what happened; none is scheduled ahead
-                reason = f"after today ({city_today()})"
-                raise ValidationFailed(f"effective_date: {reason}",
-                                       errors=[{"field": "effective_date", "reason": reason}])
             before = StatusState(vehicle.status, vehicle.status_date, vehicle.out_of_service_on, vehicle.left_on)
-            after = change_status(before, vehicle.registration_date, VehicleStatus(self.status), self.effective_date)
+            after = change_status(before, vehicle.registration_date, VehicleStatus(self.status), self.effective_date,
+                                  today=city_today())
             session.add(
                 _event(
                     vehicle,
