@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.vehicles.factories import add_entry, list_entry, plate, register, uscc, vehicle
+from tests.vehicles.machinery_factories import machine
+from vehicles import machinery_terms
 
 ENTRIES = "/api/v1/list-entries"
 
@@ -153,3 +157,47 @@ def test_unknown_entry_is_404_and_the_reasons_are_listed_with_sources(as_role):
     assert reasons["obd_tampering"]["zh"] == "破坏篡改车载诊断系统(OBD)"
     assert reasons["no_online_monitoring"]["list_kinds"] == ["key_supervision"]
     assert reasons["fleet_over_emission"]["source_item"] == "item 16"
+
+
+# --- machinery codes: read by the registry's own validator (vehicles/machinery_codes.yaml) ----------------------
+
+
+def _machinery_entry(code: str) -> dict:
+    return list_entry(12, subject_type="machinery", code=code, plate=..., plate_colour=...)
+
+
+@pytest.mark.parametrize("bad_code", ["AB-1", "X" * 40, "LF2019/A0001", "  "])
+def test_a_machinery_code_the_registry_refuses_is_refused_by_lists_with_the_same_reason(as_role, bad_code):
+    env = as_role("environment")
+    registry = env.post("/api/v1/machinery/machines", json=machine(1, code=bad_code))
+    assert registry.status_code == 422, registry.get_json()
+    registry_reason = {e["field"]: e["reason"] for e in registry.get_json()["errors"]}["code"]
+    for response in (env.post(ENTRIES, json=_machinery_entry(bad_code)),
+                     env.get(ENTRIES, query_string={"code": bad_code}),
+                     env.get(f"{ENTRIES}/history", query_string={"code": bad_code}),
+                     as_role("police").get("/api/v1/checks", query_string={"code": bad_code})):
+        assert response.status_code == 422, response.get_json()
+        assert {e["field"]: e["reason"] for e in response.get_json()["errors"]}["code"] == registry_reason
+    assert env.get(ENTRIES).get_json()["items"] == []
+
+
+@pytest.fixture
+def guangdong_format(monkeypatch):
+    """A second configured format, as a row of machinery_codes.yaml would add it: province 44, with hyphens."""
+    shipped = machinery_terms.code_formats()
+    extra = machinery_terms.CodeFormat("guangdong_test", ("44",), re.compile(r"YUE-\d{4}-\d{6}"),
+                                       "YUE-yyyy-nnnnnn", "test format")
+    monkeypatch.setattr(machinery_terms, "code_formats", lambda: (*shipped, extra))
+    return "YUE-2020-000123"
+
+
+def test_a_valid_code_of_another_configured_province_is_listed_and_found_by_the_police_check(as_role,
+                                                                                            guangdong_format):
+    env = as_role("environment")
+    entry = env.post(ENTRIES, json=_machinery_entry(guangdong_format.lower()))
+    assert entry.status_code == 201, entry.get_json()
+    assert entry.get_json()["subject_key"] == guangdong_format
+    history = env.get(f"{ENTRIES}/history", query_string={"code": guangdong_format}).get_json()
+    assert [e["id"] for e in history["entries"]] == [entry.get_json()["id"]]
+    answer = as_role("police").get("/api/v1/checks", query_string={"code": guangdong_format}).get_json()
+    assert answer["registered"] is False and answer["blacklisted"] is True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -12,12 +11,12 @@ from vehicles import parsing
 from vehicles.daos.lists import vehicle_subject_key
 from vehicles.list_rules import entry_problems, valid_month_day
 from vehicles.list_terms import LIST_KIND_LABELS_ZH, ListKind, SeasonArea, SubjectType, reason_zh, reasons, seasons
+from vehicles.machinery_terms import parse_code
 from vehicles.schemas.fields import Parsed
 
 _STR = {"type": "string"}
-# Machinery registration codes: the structure is validated by the machinery registry (a later issue); here
-# only a plausible shape is required (letters, digits, 6-32 characters).
-_MACHINE_CODE = re.compile(r"^[0-9A-Z]{6,32}$")
+# A machinery subject's code is read by the registry's own parse_code (the formats of vehicles/machinery_codes.yaml,
+# any configured province), so a code listed before the machine is registered is one the registry would accept.
 
 
 def _choice(name: str, allowed: list[str]) -> Any:
@@ -33,14 +32,6 @@ def _choice(name: str, allowed: list[str]) -> Any:
 def parse_reason(value: Any) -> str:
     """A reason code of list_policy.yaml; 422 listing them."""
     return _choice("reason code", list(reasons()))(value)
-
-
-def machine_code(value: Any) -> str:
-    """A machinery registration code, upper-cased."""
-    text = str(value).strip().upper() if isinstance(value, str) else ""
-    if not _MACHINE_CODE.match(text):
-        raise ValueError("a machinery code is 6 to 32 letters and digits")
-    return text
 
 
 class SeasonalScopeSchema(Schema):
@@ -103,7 +94,7 @@ class ListEntryInSchema(EntryFactsSchema):
                           metadata={**_STR, "enum": [s.value for s in SubjectType]})
     plate = Parsed(parsing.plate, metadata={**_STR, "example": "晋L12345"})
     plate_colour = Parsed(parsing.plate_colour, metadata={**_STR, "example": "yellow"})
-    code = Parsed(machine_code, metadata={**_STR, "description": "machinery registration code"})
+    code = Parsed(parse_code, metadata={**_STR, "description": "machinery registration code"})
     uscc = Parsed(parsing.uscc, metadata={**_STR, "description": "the enterprise's credit code"})
 
     @post_load
@@ -152,7 +143,7 @@ class ListEntryQuerySchema(PageArgsSchema):
     subject_type = Parsed(_choice("subject type", [s.value for s in SubjectType]), metadata=_STR)
     plate = Parsed(lambda v: parsing.plate(v)[0], metadata=_STR)
     plate_colour = Parsed(parsing.plate_colour, metadata=_STR)
-    code = Parsed(machine_code, metadata=_STR)
+    code = Parsed(parse_code, metadata=_STR)
     uscc = Parsed(parsing.uscc, metadata=_STR)
     list_kind = Parsed(_choice("list kind", [k.value for k in ListKind]), metadata=_STR)
     reason_code = Parsed(parse_reason, metadata=_STR)
@@ -166,7 +157,7 @@ class HistoryQuerySchema(Schema):
 
     plate = Parsed(parsing.plate, metadata=_STR)
     plate_colour = Parsed(parsing.plate_colour, metadata=_STR)
-    code = Parsed(machine_code, metadata=_STR)
+    code = Parsed(parse_code, metadata=_STR)
     uscc = Parsed(parsing.uscc, metadata=_STR)
 
     @post_load
