@@ -1,83 +1,25 @@
-"""Queries and bulk writes of gatecontrol; they take a session and never commit."""
+"""Queries and bulk writes of the passage ledger (idempotency keys, COPY, one-statement claims); never commit."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    String,
-    Table,
-    TextClause,
-    and_,
-    bindparam,
-    cast,
-    func,
-    literal,
-    null,
-    select,
-    text,
-    union_all,
-)
+from sqlalchemy import String, TextClause, and_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from gatecontrol.models import Gate, GateKey, ListEntry, Passage, PassageKey, Site, VehicleFact
-from shared.errors import NotFound
+from gatecontrol.daos.dialect import dialect_insert
+from gatecontrol.daos.registry import RegistryGuard
+from gatecontrol.models import Passage, PassageKey
 from shared.timeutil import to_utc
 
 PASSAGE_COLUMNS = [c.key for c in Passage.__table__.columns]
-
-
-def dialect_insert(db_session: Session, table: Table) -> Any:
-    """The dialect's INSERT, which has on_conflict_do_nothing / do_update on both PostgreSQL and SQLite."""
-    name = db_session.get_bind().dialect.name
-    return (pg_insert if name == "postgresql" else sqlite_insert)(table)
-
-
-def get_site(db_session: Session, site_id: str) -> Site:
-    """The site, or 404."""
-    site = db_session.get(Site, site_id)
-    if site is None:
-        raise NotFound(f"no site {site_id!r}")
-    return site
-
-
-def get_gate(db_session: Session, site_id: str, gate_id: str) -> Gate:
-    """The gate of a site, or 404."""
-    gate = db_session.get(Gate, (site_id, gate_id))
-    if gate is None:
-        raise NotFound(f"site {site_id!r} has no gate {gate_id!r}")
-    return gate
-
-
-def gate_ids(db_session: Session, site_id: str) -> set[str]:
-    """The ids of a site's gates."""
-    return set(db_session.scalars(select(Gate.gate_id).where(Gate.site_id == site_id)))
-
-
-def key_by_hash(db_session: Session, key_hash: str) -> GateKey | None:
-    return db_session.scalars(select(GateKey).where(GateKey.key_hash == key_hash)).one_or_none()
-
-
-def sites_of(db_session: Session, uscc: str, site_ids: Sequence[str] = ()) -> list[Site]:
-    """An enterprise's sites (all, or the ones named), in id order."""
-    query = select(Site).where(Site.uscc == uscc).order_by(Site.site_id)
-    if site_ids:
-        query = query.where(Site.site_id.in_(site_ids))
-    return list(db_session.scalars(query))
-
-
-# ---- passages --------------------------------------------------------------------------------------
 
 
 def claim_passage_keys(db_session: Session, site_id: str, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -142,81 +84,6 @@ def stored_passages(
     return {row.event_id: dict(row._mapping) for row in db_session.execute(query)}
 
 
-# Built once: ingest runs it for every passage, and building a statement costs more than running it.
-# Facts and list entries of the plates in one statement (one round trip): each row is a fact (entry
-# columns NULL) or an entry (fact columns NULL). Plates are indexed by the fact table's primary key's
-# first column; colours are checked in Python.
-# Only what enrichment reads (gatecontrol.rules.enrich and entry_active): fewer columns, less to decode.
-_FACT_COLUMNS = [
-    VehicleFact.plate,
-    VehicleFact.plate_colour,
-    VehicleFact.emission_stage,
-    VehicleFact.stage_inferred,
-    VehicleFact.fuel,
-    VehicleFact.vehicle_class,
-    VehicleFact.status,
-    VehicleFact.feed_seq,
-]
-_ENTRY_COLUMNS = [
-    ListEntry.subject_key,
-    ListEntry.list_kind,
-    ListEntry.reason_code,
-    ListEntry.effective_from,
-    ListEntry.until,
-    ListEntry.seasonal_scope,
-    ListEntry.lifted_at,
-    ListEntry.feed_seq,
-]
-_REGISTRY_BY_PLATES = union_all(
-    select(
-        literal("fact").label("found"),
-        *_FACT_COLUMNS,
-        *(cast(null(), c.type).label(f"entry_{c.key}") for c in _ENTRY_COLUMNS),
-    ).where(VehicleFact.plate == func.any(bindparam("plates", type_=ARRAY(String)))),
-    select(
-        literal("entry"),
-        *(cast(null(), c.type) for c in _FACT_COLUMNS),
-        *_ENTRY_COLUMNS,
-    ).where(
-        ListEntry.subject_type == "vehicle", ListEntry.subject_key == func.any(bindparam("keys", type_=ARRAY(String)))
-    ),
-)
-
-
-def vehicle_registry(
-    db_session: Session, plates: Iterable[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """Replica facts by (plate, colour), and blacklist / supervision entries by subject key 'plate|colour'."""
-    pairs = set(plates)
-    if not pairs:
-        return {}, {}
-    keys = {f"{plate}|{colour}" for plate, colour in pairs}
-    connection = db_session.connection()
-    if connection.dialect.name != "postgresql":
-        facts = connection.execute(select(*_FACT_COLUMNS).where(VehicleFact.plate.in_({plate for plate, _ in pairs})))
-        entries = connection.execute(
-            select(*_ENTRY_COLUMNS).where(ListEntry.subject_type == "vehicle", ListEntry.subject_key.in_(keys))
-        )
-        return _registry_rows((row._mapping for row in facts), (row._mapping for row in entries), pairs)
-    found: dict[str, list[Any]] = {"fact": [], "entry": []}
-    params = {"plates": list({plate for plate, _ in pairs}), "keys": list(keys)}
-    for row in connection.execute(_REGISTRY_BY_PLATES, params):
-        found[row.found].append(row)
-    facts_rows = ({c.key: row._mapping[c.key] for c in _FACT_COLUMNS} for row in found["fact"])
-    entry_rows = ({c.key: row._mapping[f"entry_{c.key}"] for c in _ENTRY_COLUMNS} for row in found["entry"])
-    return _registry_rows(facts_rows, entry_rows, pairs)
-
-
-def _registry_rows(
-    facts: Iterable[Mapping[str, Any]], entries: Iterable[Mapping[str, Any]], pairs: set[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    by_pair = {(row["plate"], row["plate_colour"]): dict(row) for row in facts}
-    by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in entries:
-        by_key[row["subject_key"]].append(dict(row))
-    return {pair: row for pair, row in by_pair.items() if pair in pairs}, by_key
-
-
 JSON_COLUMNS = frozenset({"photos", "banned_reasons"})
 COPY_FROM_ROWS = 20  # below this, one INSERT costs fewer round trips than the COPY protocol
 
@@ -224,20 +91,6 @@ COPY_FROM_ROWS = 20  # below this, one INSERT costs fewer round trips than the C
 def claims_with_insert(db_session: Session, count: int) -> bool:
     """Whether `count` new passages are best claimed and stored by one statement (few rows, on PostgreSQL)."""
     return 0 < count < COPY_FROM_ROWS and db_session.get_bind().dialect.name == "postgresql"
-
-
-RegistryGuard = tuple[int, int, int, int]  # facts (count, max feed_seq), entries (count, max feed_seq); -1: none
-
-
-def registry_guard(fact: Mapping[str, Any] | None, entries: Sequence[Mapping[str, Any]]) -> RegistryGuard:
-    """What the replica held for one plate, in figures that change with every change the feed applies
-    (a newer change raises feed_seq, a removal lowers the count)."""
-    return (
-        0 if fact is None else 1,
-        -1 if fact is None else fact["feed_seq"],
-        len(entries),
-        max((e["feed_seq"] for e in entries), default=-1),
-    )
 
 
 def claim_and_insert_if_registry_unchanged(
