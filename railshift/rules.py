@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from railshift.terms import ROAD_MODES, Action, DeclarationStatus, Direction
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden, ValidationFailed
 from shared.timeutil import parse_month
 
 S = DeclarationStatus
@@ -60,6 +60,18 @@ def check_editable(status: str) -> None:
             errors=[{"field": "status", "reason": f"{status} is not editable"}],
             status_now=status,
             allowed_transitions=allowed_actions(status),
+        )
+
+
+def check_lines_before_review(next_state: str, line_count: int) -> None:
+    """422 naming `lines` when a step would send a declaration with no line to the bureau (submit, resubmit).
+
+    Saving an empty draft stays allowed (an enterprise saves its progress); issue 9 refuses only handing one in.
+    """
+    if next_state in AWAITING_REVIEW and line_count == 0:
+        raise ValidationFailed(
+            "a declaration with no lines cannot be submitted: add its freight lines and save the draft first",
+            errors=[{"field": "lines", "reason": "a declaration needs at least one line before it is submitted"}],
         )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from railshift.commands.common import check_may_see_drafts, check_scope, reject_future_month
 from railshift.daos import declaration_or_404, enterprise_or_404, replace_lines, versions
 from railshift.models import Declaration, Transition
-from railshift.rules import AWAITING_REVIEW, check_editable, next_status
+from railshift.rules import AWAITING_REVIEW, check_editable, check_lines_before_review, next_status
 from railshift.terms import Action, DeclarationStatus
 from shared.auth import Principal
 from shared.db import unit_of_work, utcnow
@@ -99,7 +99,9 @@ def transition(declaration_id: int, data: dict[str, Any], principal: Principal) 
         if last and last.action == action and last.actor == principal.name and last.to_status == declaration.status:
             return declaration, False
         before = declaration.status
-        declaration.status = next_status(before, action, principal.role.value).value
+        after = next_status(before, action, principal.role.value)
+        check_lines_before_review(after, len(declaration.lines))
+        declaration.status = after.value
         if declaration.status in AWAITING_REVIEW:
             declaration.submitted_at = utcnow()
         if action == Action.APPROVE:

@@ -43,6 +43,36 @@ def test_submit_return_resubmit_approve_records_each_step_with_actor_and_reasons
     assert all(t["at"] for t in final["transitions"])
 
 
+def test_an_empty_draft_is_saved_but_not_submitted_and_nothing_changes(as_role):
+    code = register(as_role)
+    draft = declare(as_role, code, MONTH, [])  # saving progress with no line yet is allowed
+    assert (draft["status"], draft["lines"]) == ("draft", [])
+    refused = step(as_role, draft["id"], "submit", "enterprise", code)
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["errors"] == [
+        {"field": "lines", "reason": "a declaration needs at least one line before it is submitted"}]
+    kept = as_role("enterprise", uscc=code).get(f"/api/v1/declarations/{draft['id']}").get_json()
+    assert kept["status"] == "draft" and kept["submitted_at"] is None
+    assert [t["action"] for t in kept["transitions"]] == ["create"]
+    assert as_role("transport").get("/api/v1/reviews/pending").get_json()["items"] == []
+    declare(as_role, code, MONTH, rail_split(800, 200))
+    assert step(as_role, draft["id"], "submit", "enterprise", code).get_json()["status"] == "submitted"
+
+
+def test_a_returned_declaration_emptied_of_its_lines_is_not_resubmitted(as_role):
+    code = register(as_role)
+    draft = declare(as_role, code, MONTH, rail_split(800, 200))
+    step(as_role, draft["id"], "submit", "enterprise", code)
+    step(as_role, draft["id"], "return", "transport", reasons=["figures do not add up"])
+    declare(as_role, code, MONTH, [])
+    refused = step(as_role, draft["id"], "resubmit", "enterprise", code)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.get_json()["errors"]] == ["lines"]
+    kept = as_role("transport").get(f"/api/v1/declarations/{draft['id']}").get_json()
+    assert (kept["status"], kept["allowed_transitions"]) == ("returned", ["resubmit"])
+    assert [t["action"] for t in kept["transitions"]][-1] == "return"
+
+
 def test_approving_a_draft_is_a_409_listing_the_allowed_transitions(as_role):
     code = register(as_role)
     draft = declare(as_role, code, MONTH, rail_split(1, 1))

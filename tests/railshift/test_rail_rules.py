@@ -9,13 +9,14 @@ import pytest
 from railshift.rules import (
     RatioSpec,
     allowed_actions,
+    check_lines_before_review,
     is_future_month,
     judge,
     next_status,
     ratio_parts,
     reconcile,
 )
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden, ValidationFailed
 
 D = Decimal
 
@@ -36,6 +37,15 @@ def test_a_step_not_in_the_table_is_a_conflict_and_the_wrong_role_is_forbidden()
     with pytest.raises(Forbidden):
         next_status("submitted", "approve", "enterprise")
     assert next_status("submitted", "approve", "admin") == "approved"
+
+
+def test_only_a_declaration_with_lines_goes_to_the_bureau():
+    for handed_in in ("submitted", "resubmitted"):
+        with pytest.raises(ValidationFailed) as error:
+            check_lines_before_review(handed_in, 0)
+        assert [e["field"] for e in error.value.errors] == ["lines"]
+        check_lines_before_review(handed_in, 1)
+    check_lines_before_review("returned", 0)  # the bureau's return is not a hand-in
 
 
 @pytest.mark.parametrize(

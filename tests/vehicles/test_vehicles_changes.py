@@ -24,7 +24,7 @@ def _drain(reader, cursor=None, limit=500):
 
 
 def test_every_change_is_listed_once_with_the_whole_record(as_role):
-    clerk, reader = as_role("police"), as_role("service")
+    clerk, reader = as_role("transport"), as_role("service")
     register(clerk, vehicle(1))
     register(clerk, vehicle(1))  # unchanged: no change
     register(clerk, vehicle(2, emission_stage=...))
@@ -84,7 +84,7 @@ def test_concurrent_writers_never_make_a_polling_reader_miss_a_change(app, as_ro
     errors: list[str] = []
 
     def write(worker: int) -> None:
-        clerk = as_role("police")
+        clerk = as_role("transport")
         for n in range(per_writer):
             serial = worker * 100 + n
             response = clerk.put(f"/api/v1/vehicles/{plate(serial)}/yellow", json=vehicle(serial))

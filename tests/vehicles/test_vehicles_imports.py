@@ -101,10 +101,27 @@ def test_importing_the_same_file_twice_adds_nothing(as_role):
 
 
 def test_a_status_that_differs_from_the_registry_is_refused_for_that_row(as_role):
-    clerk = as_role("police")
+    clerk = as_role("environment")
     upload(clerk, csv_bytes([row(1)]))
     job = upload(clerk, csv_bytes([row(1, 状态="注销", 状态日期="2020-01-01"), row(2)]))
     assert (job["rows_invalid"], job["rows_inserted"]) == (1, 1)
+
+
+def test_police_may_not_import_a_register_nor_open_an_import_job(as_role):
+    # issue 9: an import writes the registry, so the job, its report, its rerun and the template are not theirs
+    clerk, police = as_role("transport"), as_role("police")
+    job = upload(clerk, csv_bytes([row(1), row(2, 营运="也许")]))
+    sent = police.post("/api/v1/vehicle-imports", data={"file": (io.BytesIO(csv_bytes([row(3)])), "r.csv")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 403
+    for response in (
+        police.get(f"/api/v1/vehicle-imports/{job['id']}"),
+        police.get(f"/api/v1/vehicle-imports/{job['id']}/errors"),
+        police.post(f"/api/v1/vehicle-imports/{job['id']}/rerun"),
+        police.get("/api/v1/vehicle-imports/template", query_string={"format": "csv"}),
+    ):
+        assert response.status_code == 403, response.request.path
+    assert [v["plate"] for v in police.get("/api/v1/vehicles").get_json()["items"]] == [plate(1)]
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(as_role):
@@ -147,7 +164,7 @@ def test_the_template_downloads_and_imports_with_english_headers_from_the_cli(as
 
 
 def test_a_gb18030_csv_imports_and_the_error_report_downloads_as_xlsx(as_role):
-    clerk = as_role("police")
+    clerk = as_role("environment")
     job = upload(clerk, csv_bytes([row(1), row(2, 营运="也许")], encoding="gb18030"))
     assert (job["rows_inserted"], job["rows_invalid"]) == (1, 1)
     report = clerk.get(f"/api/v1/vehicle-imports/{job['id']}/errors", query_string={"format": "xlsx"})
@@ -160,7 +177,7 @@ def test_a_gb18030_csv_imports_and_the_error_report_downloads_as_xlsx(as_role):
 
 
 def test_raw_plates_with_backslashes_and_tabs_are_kept_as_received(as_role):
-    clerk, reader = as_role("police"), as_role("service")
+    clerk, reader = as_role("environment"), as_role("service")
     raw = "晋L\\0 0\t021"
     # enough rows for the bulk (COPY) path of PostgreSQL, which must escape them
     job = upload(clerk, csv_bytes([row(21, 号牌号码=raw, 排放阶段=""), *(row(n) for n in range(100, 160))]))
@@ -398,7 +415,7 @@ def test_a_silent_job_reads_as_interrupted_and_a_rerun_finishes_it_without_dupli
 
 
 def test_a_rerun_whose_spooled_file_is_gone_asks_for_the_file_again(app, as_role, tmp_path):
-    clerk = as_role("police")
+    clerk = as_role("environment")
     job = run_import(app, write_csv(tmp_path / "part.csv", [full_row(1)]))
     silence(app, job.id, 30, spool_path=str(tmp_path / "gone.csv"))
     seen = clerk.get(f"/api/v1/vehicle-imports/{job.id}").get_json()

@@ -15,7 +15,7 @@ PLAN = "linfen_2020_china3"  # 临政办发〔2020〕13号: baseline 2020-03-13,
 @pytest.fixture
 def fleet(as_role):
     """Ten trucks around the Linfen 2020 plan's edges."""
-    clerk = as_role("police")
+    clerk = as_role("transport")
     trucks = {
         "scrapped": vehicle(1, emission_stage="china_3", registration_date="2015-01-01"),
         "remains": vehicle(2, emission_stage="国三", registration_date="2012-01-01", owner_uscc=uscc(2)),

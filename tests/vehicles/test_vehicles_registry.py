@@ -8,7 +8,7 @@ from tests.vehicles.factories import change_status, path, plate, register, uscc,
 
 
 def test_put_creates_then_the_same_put_changes_nothing(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     body = vehicle(plate_colour="黄", plate="晋l 00001")
     first = clerk.put("/api/v1/vehicles/晋L00001/yellow", json=body)
     assert first.status_code == 201, first.get_json()
@@ -31,7 +31,7 @@ def test_post_creates_once_and_refuses_other_facts_for_the_same_plate(as_role):
 
 
 def test_the_same_plate_in_two_colours_is_two_vehicles(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     register(clerk, vehicle(1, plate_colour="yellow"))
     register(clerk, vehicle(1, plate_colour="blue", vehicle_class="M1", body_type="official_car", fuel="petrol"))
     assert clerk.get(path(vehicle(1, plate_colour="blue"))).get_json()["vehicle_class"] == "M1"
@@ -56,7 +56,7 @@ def test_the_same_plate_in_two_colours_is_two_vehicles(as_role):
     ],
 )
 def test_bad_fields_are_422_naming_the_field_and_reason(as_role, overrides, field, words):
-    response = as_role("police").post("/api/v1/vehicles", json=vehicle(**overrides))
+    response = as_role("environment").post("/api/v1/vehicles", json=vehicle(**overrides))
     assert response.status_code == 422, response.get_json()
     problem = response.get_json()
     errors = {e["field"]: e["reason"] for e in problem["errors"]}
@@ -66,7 +66,7 @@ def test_bad_fields_are_422_naming_the_field_and_reason(as_role, overrides, fiel
 
 
 def test_a_person_owner_is_never_returned_in_full_but_can_be_searched(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     person = "110101199003074477"  # a valid resident id (check character 7)
     register(clerk, vehicle(owner_uscc=None, owner_person_id=person, operating=False))
     record = clerk.get(path(vehicle())).get_json()
@@ -78,7 +78,7 @@ def test_a_person_owner_is_never_returned_in_full_but_can_be_searched(as_role):
 
 
 def test_search_filters_combine_and_pages_never_repeat(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     for serial in range(1, 8):
         register(
             clerk, vehicle(serial, emission_stage=["china_5", "china_3"][serial % 2], owner_uscc=uscc(serial % 3))
@@ -102,7 +102,7 @@ def test_search_filters_combine_and_pages_never_repeat(as_role):
 
 
 def test_status_changes_are_dated_kept_in_history_and_retries_add_nothing(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     body = vehicle()
     register(clerk, body)
     assert change_status(clerk, body, "plate_void", "2021-03-01", "past mandatory scrapping").status_code == 201
@@ -122,7 +122,7 @@ def test_status_changes_are_dated_kept_in_history_and_retries_add_nothing(as_rol
 
 
 def test_a_status_change_dated_before_registration_is_422(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     body = vehicle(registration_date="2015-06-01")
     register(clerk, body)
     day_before = change_status(clerk, body, "deregistered", "2015-05-31")
@@ -136,7 +136,7 @@ def test_a_status_change_dated_before_registration_is_422(as_role):
 
 
 def test_a_missing_stage_is_inferred_from_the_dated_table_and_marked(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     # heavy diesel: 国三 from 2008-07-01, 国四 from 2013-07-01
     day_before = register(clerk, vehicle(1, emission_stage=..., registration_date="2013-06-30"))
     on_the_day = register(clerk, vehicle(2, emission_stage=..., registration_date="2013-07-01"))
@@ -164,7 +164,7 @@ def test_a_missing_stage_is_inferred_from_the_dated_table_and_marked(as_role):
 
 
 def test_a_recorded_stage_is_never_overwritten_by_an_inferred_one(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     register(clerk, vehicle(1, emission_stage="china_5", registration_date="2013-06-30"))
     kept = register(clerk, vehicle(1, emission_stage=..., registration_date="2013-06-30"))
     assert (kept["emission_stage"], kept["stage_inferred"]) == ("china_5", False)
@@ -174,7 +174,7 @@ def test_a_recorded_stage_is_never_overwritten_by_an_inferred_one(as_role):
 
 
 def test_a_stage_upgrade_is_dated_and_must_raise_the_stage(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     body = vehicle(emission_stage="china_3")
     register(clerk, body)
     lower = clerk.post(
@@ -196,8 +196,32 @@ def test_roles_outside_the_registry_are_refused(as_role):
     assert as_role("service").put(path(vehicle()), json=vehicle()).status_code == 403
 
 
+def test_police_read_the_registry_but_change_no_fact_in_it(as_role):
+    # issue 9: "police can check but not edit"
+    clerk, police = as_role("transport"), as_role("police")
+    body = vehicle(emission_stage="china_3")
+    before = register(clerk, body)
+    changes_before = as_role("service").get("/api/v1/changes").get_json()["items"]
+    assert police.get(path(body)).get_json() == before
+    assert [v["plate"] for v in police.get("/api/v1/vehicles").get_json()["items"]] == [plate(1)]
+
+    refused = [
+        police.put(path(body), json=vehicle(emission_stage="china_3", fuel="natural_gas")),
+        police.post("/api/v1/vehicles", json=vehicle(2)),
+        change_status(police, body, "scrapped", "2021-01-05"),
+        police.post(path(body) + "/stage-upgrades",
+                    json={"emission_stage": "china_5", "effective_date": "2020-05-01", "reason": "engine"}),
+    ]
+    assert [r.status_code for r in refused] == [403] * 4
+    assert all(r.mimetype == "application/problem+json" for r in refused)
+    assert police.get(path(body)).get_json() == before
+    assert police.get(path(vehicle(2))).status_code == 404
+    assert police.get(path(body) + "/history").get_json() == []
+    assert as_role("service").get("/api/v1/changes").get_json()["items"] == changes_before
+
+
 def test_vins_are_optional_but_checked(as_role):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     record = register(clerk, vehicle(vin=None))
     assert record["vin"] is None
     assert register(clerk, vehicle(vin=vin(1).lower()))["vin"] == vin(1)
@@ -231,7 +255,7 @@ def test_a_change_of_the_operating_flag_is_dated_in_the_history_and_listed_in_th
                                              ("2019-12-31", "before the last change of the flag"),
                                              ("2999-01-01", "after today")])
 def test_an_operating_change_dated_out_of_order_is_422_and_changes_nothing(as_role, day, words):
-    clerk = as_role("police")
+    clerk = as_role("transport")
     register(clerk, vehicle(1))
     register(clerk, vehicle(1, operating=False, operating_changed_on="2020-01-01"))
     response = clerk.put(path(vehicle(1)), json=vehicle(1, operating=True, operating_changed_on=day))
