@@ -92,7 +92,9 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(LantianError)
     def _lantian(exc: LantianError) -> Any:
-        return page(exc.status, exc.title, exc.detail)
+        from console.i18n import error_detail
+
+        return page(exc.status, exc.title, error_detail(exc.detail, exc.status, exc.extra.get("service")))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:

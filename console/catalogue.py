@@ -377,6 +377,11 @@ CODES: dict[str, tuple[str, str]] = {
     "this page is for another role": ("该页面属于其他角色。", "this page is for another role"),
     "A service this one depends on refused the request": ("服务拒绝了该请求", "A service refused the request"),
     "A service this one depends on is unavailable": ("依赖的服务暂不可用", "A service is unavailable"),
+    "Malformed request": ("请求格式有误", "Malformed request"),
+    "Authentication required": ("需要登录", "Authentication required"),
+    "Conflict with the stored state": ("与已保存的记录冲突", "Conflict with the stored state"),
+    "Request is not valid": ("提交的内容有误", "Request is not valid"),
+    "Service temporarily unavailable": ("服务暂不可用", "Service temporarily unavailable"),
     "report.complete": ("完整", "complete"),
     "report.partial": ("部分（有章节不可用）", "partial (a section is unavailable)"),
     # the audit log's actions (console/commands.py)
@@ -551,3 +556,180 @@ ENGLISH.update({
     "本月不合格 {n} 台；国一及以下仍在用 {m} 台。": "{n} machines failed this month; {m} machines of Stage I or below still in use.",
     "查看机械详情（状态记录、管控区判定）": "The machine's page (history, zone verdict)",
 })
+
+# The four services, as a banner names them (console/services.py notes which one is down).
+CODES.update({
+    "service.vehicles": ("车辆服务", "vehicles service"),
+    "service.railshift": ("运输结构服务", "railshift service"),
+    "service.gatecontrol": ("门禁服务", "gatecontrol service"),
+    "service.reports": ("报告服务", "reports service"),
+})
+
+# A service's refusal (problem+json) said by its `code`, else by its status: the English `detail` is shown
+# only in the English interface (console/i18n.py problem_view).
+CODES.update({
+    "problem.validation-failed": ("提交的内容有误，请按下列字段修改后重试。", "The request is not valid."),
+    "problem.table-format": ("文件格式有误，请按下列单元格修改后重新上传。", "The file is not in the expected format."),
+    "problem.bad-request": ("请求格式有误，请检查后重试。", "The request is malformed."),
+    "problem.malformed-json": ("请求格式有误，请检查后重试。", "The request is malformed."),
+    "problem.unauthorized": ("登录已失效，请重新登录。", "Authentication required."),
+    "problem.token-expired": ("登录已失效，请重新登录。", "The session token expired."),
+    "problem.token-revoked": ("登录已失效，请重新登录。", "The session token was revoked."),
+    "problem.forbidden": ("无权进行该操作。", "Not allowed."),
+    "problem.not-found": ("未找到相应记录。", "Not found."),
+    "problem.conflict": ("与已保存的记录冲突（可能已存在或已被修改），请刷新后再试。", "Conflicts with the stored state."),
+    "problem.retention-violation": ("不能删除未满法定保存期限的记录。", "Would delete records younger than the legal minimum."),
+    "problem.payload-too-large": ("上传的文件超过大小上限。", "The file is larger than allowed."),
+    "problem.unsupported-media-type": ("不支持该文件类型。", "Unsupported content type."),
+    "problem.too-many-requests": ("请求过于频繁，请稍后再试。", "Too many requests; try later."),
+    "problem.other": ("服务拒绝了该请求。", "The service refused the request."),
+})
+
+# Fields a refusal names (forms and query arguments), for its error table.
+CODES.update({f"field.{key}": value for key, value in {
+    "action": ("操作", "action"), "alert_key": ("预警编号", "alert number"), "area": ("地区", "area"),
+    "area_code": ("地区代码", "area code"), "as_of": ("截至日期", "as of"), "authority": ("决定机关", "authority"),
+    "black_smoke": ("冒黑烟", "black smoke"), "code_prefix": ("编码（前缀）", "code prefix"), "comment": ("意见", "comment"),
+    "day": ("日期", "day"), "effective_date": ("生效日期", "effective date"), "effective_from": ("生效日期", "effective from"),
+    "emission_tested": ("已做排放检测", "emission test done"), "ends_at": ("结束时间", "ends at"),
+    "evidence": ("证据", "evidence"), "file": ("文件", "file"), "_file": ("文件", "file"), "_body": ("请求内容", "request body"),
+    "follow_up": ("整改步骤", "follow-up step"), "follow_up_deadline": ("整改期限", "follow-up deadline"),
+    "from": ("起始", "from"), "to": ("截止", "to"), "inspected_on": ("检查日期", "inspected on"),
+    "inspection_ref": ("记录编号", "record number"), "issued_by": ("发布人", "issued by"), "kind": ("类型", "kind"),
+    "level": ("预警级别", "level"), "list_kind": ("名单", "list"), "month": ("月份", "month"), "note": ("说明", "note"),
+    "opacity": ("光吸收系数", "opacity"), "opacity_limit": ("限值", "limit"), "period": ("统计期", "period"),
+    "plan": ("淘汰计划", "plan"), "plate": ("号牌号码", "plate"), "plate_colour": ("号牌颜色", "plate colour"),
+    "colour": ("号牌颜色", "plate colour"), "ratio": ("比例", "ratio"), "ratio_code": ("比例", "ratio"),
+    "reason": ("原因", "reason"), "reason_code": ("原因", "reason"), "reasons": ("退回原因", "reasons"),
+    "role": ("角色", "role"), "row_count": ("行数", "rows"), "season": ("季节性范围", "season"),
+    "site_id": ("站点", "site"), "starts_at": ("开始时间", "starts at"), "subject": ("对象", "subject"),
+    "subject_type": ("对象类型", "subject type"), "until": ("截止日期", "until"), "uscc": ("统一社会信用代码", "credit code"),
+    "username": ("用户名", "user name"), "year": ("年度", "year"), "lines": ("申报明细", "lines"),
+    "jurisdiction": ("辖区", "jurisdiction"), "rule_code": ("规则", "rule"), "id": ("编号", "id"),
+    "tonnes": ("吨数", "tonnes"), "goods": ("货物", "goods"), "mode": ("运输方式", "mode"),
+    "direction": ("进出方向", "direction"), "vehicle_class": ("车辆类型", "vehicle class"),
+}.items()})
+
+# marshmallow's and the services' commonest field reasons, in Chinese (others are shown as the service wrote them).
+FIELD_REASONS_ZH: dict[str, str] = {
+    "Missing data for required field.": "必填",
+    "Field may not be null.": "不能为空",
+    "Field may not be blank.": "不能为空",
+    "Unknown field.": "不认识的字段",
+    "Not a valid integer.": "不是有效的整数",
+    "Not a valid number.": "不是有效的数字",
+    "Not a valid date.": "不是有效的日期",
+    "Not a valid datetime.": "不是有效的日期时间",
+    "Not a valid string.": "不是有效的文本",
+    "Not a valid boolean.": "不是有效的是/否值",
+    "Not a valid list.": "不是有效的列表",
+    "Must be one of": "取值不在允许范围内",
+    "Length must be": "长度不符合要求",
+    "Must be greater than or equal to": "数值过小",
+    "Must be less than or equal to": "数值过大",
+    "String does not match expected pattern.": "格式不符合要求",
+    "no data rows": "没有数据行",
+    "no file": "未选择文件",
+    "differs from the registered machine": "与已登记的机械不一致",
+    "differs from the registry": "与登记库不一致",
+    "in the future (city time)": "晚于今天",
+    "not approved": "尚未审核通过",
+    "required": "必填",
+}
+
+# Ban reasons' English details (vehicles/list_rules.py, machinery_rules.py), as (pattern, Chinese template):
+# the pattern's named groups fill the template, codes in them shown through CODES. A blacklist ban's detail (its
+# entry's id, reason code and season) adds nothing to its Chinese label and the entry table under it: left out.
+BAN_DETAILS_ZH: list[tuple[str, str]] = [
+    (r"^entry [\w-]+: [\w.]+, banned [\d-]+\.\.[\d-]+ \(\w+\)$", ""),
+    (r"^entry [\w-]+: [\w.]+$", ""),
+    (r"^registry status (?P<status>\w+) since (?P<day>[\d-]+|None)$", "登记状态：{status}（{day} 起）"),
+    (r"^status (?P<mstatus>\w+) since (?P<day>[\d-]+|None)$", "登记状态：{mstatus}（{day} 起）"),
+    (r"^plan (?P<plan>\S+): (?P<stage>\w+) (?P<fuel>\w+) (?P<vclass>\w+) to be eliminated by (?P<day>[\d-]+)$",
+     "淘汰计划 {plan}：{stage}{fuel}{vclass}应于 {day} 前淘汰"),
+    (r"^stage (?P<mstage>\w+) <= nonroad_(?P<limit>\d), deadline (?P<day>[\d-]+) passed \((?P<rule>[\w.]+)\)$",
+     "排放阶段{mstage}，淘汰期限 {day} 已过"),
+    (r"^zone (?P<zone>[\w.-]+): stage (?P<mstage>\w+) below nonroad_(?P<limit>\d) \((?P<rule>[\w.]+)\)$",
+     "排放阶段{mstage}低于该管控区的最低要求"),
+    (r"^zone (?P<zone>[\w.-]+): (?P<mfuel>\w+) (?P<mtype>\w+) on a construction site \((?P<rule>[\w.]+)\)$",
+     "在该管控区内的施工工地使用{mfuel}{mtype}"),
+]
+
+# Words of a policy citation ("四(三) item 15; zone: 临政办发〔2024〕40号 ...") in Chinese.
+CITATION_ZH: list[tuple[str, str]] = [
+    (r"\bitems? (\d+)", r"第\1条"),
+    (r"\s*\(period ended ([\d-]+); applies until a later rule replaces it\)", r"（\1 期满，新规定出台前继续适用）"),
+    (r";\s*zone:\s*", "；管控区依据："),
+    (r";\s*repair_days: deployment setting", "；维修期限：本地部署设置"),
+    (r"\btargets\b", "目标"),
+    (r" and ", "、"),
+    (r"\s*\(([^()]*)\)", r"（\1）"),
+]
+
+# Gate rules a violation names (gatecontrol/response_rules.yaml), without the plan's city and year.
+CODES.update({
+    "rule.alert.bulk_diesel_china4_or_below": ("预警期间国四及以下柴油货车运输大宗物料", "bulk haul by China IV-or-older diesel during an alert"),
+    "rule.alert.bulk_transport_response": ("预警期间大宗物料运输应急响应", "bulk-transport response during an alert"),
+    "rule.season.dev_zone_no_fuel_or_gas_vehicles": ("秋冬防期间开发区禁止燃油燃气车辆", "no fuel or gas vehicles in development zones (autumn-winter)"),
+})
+ENGLISH.update({
+    "{service}暂不可用，相关内容未显示；页面其余部分正常。": "The {service} is unavailable; what it provides is not shown, the rest of the page is.",
+    "{service}暂不可用，操作未完成。": "The {service} is unavailable; nothing was done.",
+    "本节不可用（{service}暂不可用）": "Section unavailable (the {service} is unavailable)",
+    "服务说明": "Service's words",
+})
+
+# Reasons a service or shared.identifiers words in English (a field's error, a plate's problems), as
+# (pattern, Chinese template): the pattern's groups fill {0}, {1} ... of the template.
+REASONS_ZH: list[tuple[str, str]] = [
+    (r"^(\d+) characters is not a plate", "{0} 个字符不是号牌（号牌最多 8 位，多数为 7 位）"),
+    (r"^plate has (\d+) characters; a complete plate has 7", "号牌有 {0} 位，完整号牌为 7 位（新能源号牌 8 位）"),
+    (r"^\w+ plate has (\d+) characters; a complete one has 7 including (.)", "号牌有 {0} 位，带“{1}”字的完整号牌为 7 位"),
+    (r"^embassy plate has (\d+) characters", "使馆号牌有 {0} 位，完整的为 7 位（使 + 6 位数字）"),
+    (r"^first character '(.)' is not a province abbreviation", "第 1 位“{0}”不是省份简称（如晋、冀）"),
+    (r"^character (\d+) is the letter '(.)'; plates never use I or O \(did you mean (.)\?\)",
+     "第 {0} 位是字母 {1}：号牌不用 I 和 O（是否应为 {2}？）"),
+    (r"^character (\d+) '(.)' must be a digit", "第 {0} 位“{1}”应为数字"),
+    (r"^character (\d+) '(.)' must be a letter", "第 {0} 位“{1}”应为字母（发牌机关代号，不含 I、O）"),
+    (r"^character (\d+) '(.)' is not a letter or digit", "第 {0} 位“{1}”不是字母或数字"),
+    (r"^new-energy plate needs an energy letter", "新能源号牌须有能源字母（小型车在序号首位，大型车在五位数字之后）"),
+    (r"^no plate was read", "未读到号牌"),
+    (r"^no readable plate \(received '(.*)'\)", "号牌无法辨认（收到“{0}”）"),
+    (r"^'(.*)' is not a plate colour", "“{0}”不是号牌颜色"),
+    (r"^after today \((.*)\)", "晚于今天（{0}）"),
+    (r"^before the registration (?:date|day) (.*)", "早于登记日期 {0}"),
+    (r"^after the registration day (.*)", "晚于登记日期 {0}"),
+    (r"^(\S+) is before effective_from (\S+)", "{0} 早于生效日期 {1}"),
+    (r"^must be one of (.*)", "须为下列之一：{0}"),
+    (r"^gatecontrol could not be read", "门禁台账暂时无法读取（门禁服务未应答），稍后会重新核对"),
+    (r"^the enterprise has no gate sites registered", "该企业没有登记门禁站点"),
+    (r"^moves (\S+) t of bulk freight a year \(>= (\S+)\) without a rail siding in service",
+     "年大宗货物运输量 {0} 吨（不低于 {1} 吨），但没有在用的铁路专用线"),
+    (r"^not allowed from (\w+)", "当前状态不允许该操作"),
+    (r"^(\w+) is not editable", "当前状态不能修改"),
+    (r"^a declaration needs at least one line", "提交前须至少填写一行申报明细"),
+    # the console's own account rules (console/rules.py, commands.py)
+    (r"^3-64 characters: letters, digits", "3-64 个字符：字母、数字、“.”“_”或“-”，以字母或数字开头"),
+    (r"^at least (\d+) characters", "至少 {0} 个字符"),
+    (r"^at most (\d+) characters", "最多 {0} 个字符"),
+    (r"^(\d+)-(\d+) characters$", "{0}-{1} 个字符"),
+    (r"^must not contain the user name", "不能包含用户名"),
+    (r"^already taken", "已被使用"),
+    (r"^an enterprise user needs its enterprise's unified social credit code", "企业用户须填写本企业的统一社会信用代码"),
+]
+
+# Vehicle classes (shared.vocab.VehicleClass, GB/T 15089).
+CODES.update({
+    "vclass.N1": ("轻型货车", "light goods vehicle (N1)"), "vclass.N2": ("中型货车", "medium goods vehicle (N2)"),
+    "vclass.N3": ("重型货车", "heavy goods vehicle (N3)"), "vclass.M1": ("乘用车", "passenger car (M1)"),
+    "vclass.M2": ("中型客车", "bus ≤5 t (M2)"), "vclass.M3": ("大型客车", "bus >5 t (M3)"),
+    "vclass.other": ("其他车辆", "other vehicle"),
+})
+
+# Body / use types as vehicles' registry records them (vehicles/terms.py BodyType; its Chinese copied, since
+# the console imports no service's code).
+CODES.update({f"body.{code}": (zh, code.replace("_", " ")) for code, zh in {
+    "tractor": "牵引车", "dump": "自卸车", "tanker": "罐式车", "van": "厢式货车", "bus": "公交车", "taxi": "出租车",
+    "sanitation": "环卫车", "postal_express": "邮政快递车", "official_car": "公务用车", "logistics": "物流配送车",
+    "muck_truck": "渣土车", "concrete_mixer": "混凝土搅拌车", "escort": "押运车", "other": "其他",
+}.items()})

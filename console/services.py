@@ -60,6 +60,8 @@ def client(service: str) -> ServiceClient:
 
 
 def _note_unavailable(service: str, reason: str) -> None:
+    """Note a service down for the page's banner; why (with its internal address) goes to the log only."""
+    logger.warning("%s unavailable", service, extra={"service": service, "reason": reason})
     g.setdefault("unavailable", {})[service] = reason
 
 

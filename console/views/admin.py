@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from console import commands, daos
 from console.access import roles_required
-from console.i18n import translate
+from console.i18n import field_reason, translate
 from console.models import ConsoleRole
 from shared.db import session
 from shared.errors import Conflict, ValidationFailed
@@ -42,7 +42,7 @@ def reset_password(user_id: int) -> Any:
     try:
         user = commands.reset_password(g.user, user_id, request.form.get("password", ""))
     except ValidationFailed as exc:
-        flash(translate("密码未修改：{reason}", reason=exc.errors[0]["reason"]), "error")
+        flash(translate("密码未修改：{reason}", reason=field_reason(exc.errors[0]["reason"])), "error")
     else:
         flash(translate("已重置 {name} 的密码。", name=user.username), "ok")
     return redirect(url_for("admin.users"))

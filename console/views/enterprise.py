@@ -68,7 +68,7 @@ def draft(month: str) -> Any:
         if outcome.ok:
             flash(translate("草稿已保存。"), "ok")
             return redirect(url_for("enterprise.declaration", declaration_id=outcome.data["id"]))
-        problem = outcome.problem or {"detail": outcome.unavailable}
+        problem = outcome.problem or {"detail": problem_text(outcome)}
         lines = body["lines"]
         note = body["note"]
     else:
@@ -128,7 +128,7 @@ def upload_file() -> Any:
             if outcome.ok:
                 saved = outcome.data
             else:
-                problem = outcome.problem or {"detail": outcome.unavailable}
+                problem = outcome.problem or {"detail": problem_text(outcome)}
     status = 422 if problem else 200
     return render_template("enterprise/upload.html", problem=problem, saved=saved), status
 

@@ -328,8 +328,7 @@ def _export(fmt: str) -> Any:
     while len(items) < EXPORT_LIMIT:
         found = forbid_refused(fetch(VEHICLES, "/api/v1/machinery/machines", params))
         if not found.ok:
-            flash(problem_text(found) if found.problem else translate(
-                "{service} 服务暂不可用，操作未完成。", service=VEHICLES), "error")
+            flash(problem_text(found), "error")
             return redirect(url_for("machinery.machines", **search_filters(request.args)))
         items.extend(found.data.get("items") or [])
         if not found.data.get("next_cursor"):

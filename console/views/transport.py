@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from console.access import roles_required
-from console.i18n import translate
+from console.i18n import problem_text as problem_sentence
+from console.i18n import service_label, translate
 from console.models import ConsoleRole
 from console.services import fetch, send
 from console.views.common import page_args, view_args
@@ -69,11 +70,8 @@ def non_compliant() -> Any:
 
 
 def problem_text(outcome: Any) -> str:
-    """A refusal as one line for the person: the service's detail and each field's reason."""
+    """A refusal as one line for the person: a sentence in the interface language and each field's reason."""
     if outcome.unavailable:
-        return translate("{service} 服务暂不可用，操作未完成。", service=outcome.service)
-    problem = outcome.problem or {}
-    parts = [str(problem.get("detail") or problem.get("title") or "")]
-    parts += [f"{e.get('field')}: {e.get('reason')}" for e in problem.get("errors") or []]
-    return "；".join(p for p in parts if p)
+        return translate("{service}暂不可用，操作未完成。", service=service_label(outcome.service))
+    return problem_sentence(outcome.problem or {})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -172,7 +173,11 @@ def logged_in(app, role: str, username: str, **fields: Any):  # type: ignore[no-
 CHROMIUM = Path("/usr/bin/chromium")
 # Never a browser download, never the network: the system chromium, told not to phone home.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=zh-CN"]
+# Chromium on Linux takes its own locale (the one date inputs are drawn in) from LANGUAGE, not from --lang or
+# the page: with Debian's chromium-l10n installed (scripts/ensure-chromium) a date input then reads 年/月/日.
+# LANG stays as it is: a zh_CN.UTF-8 the system lacks would make Chromium fall back to ASCII file names.
+CHROMIUM_LOCALE_ENV = {"LANGUAGE": "zh_CN:zh"}
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +197,8 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                              env={**os.environ, **CHROMIUM_LOCALE_ENV})
         yield chromium
         chromium.close()
 
@@ -226,3 +232,29 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS.parent / ".gitignore").write_text("*\n")  # artifacts never end up in git
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def date_fields(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The parts of a date or month input in the order the browser draws them (["year", "month", "day"] for
+    年/月/日), read from its user-agent shadow tree through the DevTools protocol (scripts cannot see it)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+        target = session.send("DOM.querySelector", {"nodeId": root["nodeId"], "selector": selector})["nodeId"]
+        backend = session.send("DOM.describeNode", {"nodeId": target})["node"]["backendNodeId"]
+    finally:
+        session.detach()
+    fields: list[str] = []
+
+    def walk(node: dict[str, Any], inside: bool) -> None:
+        inside = inside or node.get("backendNodeId") == backend
+        attributes = node.get("attributes", [])
+        pseudo = dict(zip(attributes[::2], attributes[1::2], strict=False)).get("pseudo", "")
+        part = re.fullmatch(r"-webkit-datetime-edit-(year|month|day)-field", pseudo)
+        if inside and part:
+            fields.append(part.group(1))
+        for child in node.get("children", []) + node.get("shadowRoots", []):
+            walk(child, inside)
+
+    walk(root, False)
+    return fields

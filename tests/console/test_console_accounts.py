@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -158,7 +159,13 @@ def test_every_admin_action_is_audited_with_who_and_what(app, client):
     assert entries == [("root.admin", "user.created", "li.na"), ("root.admin", "user.password_reset", "li.na"),
                        ("root.admin", "user.disabled", "li.na")]
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "user.password_reset" in page and "role=transport" in page
+    assert 'data-action="user.password_reset"' in page and "重置密码" in page
+    assert "角色：交通运输局" in page and "role=transport" not in page  # codes in Chinese, not as stored
+    # the time in Asia/Shanghai, not UTC: the newest row's stored instant shown eight hours on
+    newest = max((e for e in _rows(app, AuditEntry) if e.subject == "li.na"), key=lambda e: e.id)
+    at = newest.at if newest.at.tzinfo else newest.at.replace(tzinfo=UTC)
+    assert at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in page
+    assert "UTC" not in page
 
 
 def test_a_password_reset_logs_the_user_out_and_the_new_password_works(app):

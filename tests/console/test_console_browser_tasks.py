@@ -43,7 +43,8 @@ def test_an_uploaded_month_is_submitted_then_approved_from_the_queue(app, page_f
     _upload(steel, _xlsx([DEMO_STEEL_USCC, MONTH, "进厂", "煤炭", "铁路", 1000],
                          [DEMO_STEEL_USCC, MONTH, "进厂", "煤炭", "飞机", 500]))
     problem = steel.locator(".problem").inner_text()
-    assert "mode" in problem and "飞机" in problem  # the bad cell: its field and what was typed
+    assert "运输方式" in problem and "飞机" in problem  # the bad cell: its field (by its label) and what was typed
+    assert "须为下列之一：铁路、管道" in problem and "must be one of" not in problem  # why, in Chinese
     shot(steel, "enterprise-upload-refused")
     _upload(steel, _xlsx([DEMO_STEEL_USCC, MONTH, "进厂", "煤炭", "铁路", 1000],
                          [DEMO_STEEL_USCC, MONTH, "进厂", "铁矿石", "国六货车", 400]))

@@ -8,7 +8,7 @@ import pytest
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService
-from tests.console.conftest import log_in, logged_in, shot, with_service
+from tests.console.conftest import date_fields, log_in, logged_in, shot, with_service
 from tests.console.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -73,10 +73,22 @@ def test_the_dashboards_draw_in_a_browser(app, page_for):
     page.get_by_role("button", name="查询").click()
     page.wait_for_selector("#chart svg")
     assert page.locator("#phaseout tbody tr").count() == 6
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert date_fields(page, "#as_of") == ["year", "month", "day"]  # 2025/10/31 (年/月/日), not 10/31/2025
     shot(page, "environment-phaseout")
     page.get_by_role("link", name="新能源车辆占比").click()
     page.get_by_label("截至日期").fill("2025-10-31")
     page.get_by_role("button", name="查询").click()
     page.wait_for_selector("#chart svg")
     assert page.locator("#nev tbody tr", has_text="公交车").count() == 1
+    # every fleet's name under the bars is drawn whole, none cut off at the chart's edge
+    names = page.evaluate("""() => {
+        const box = document.querySelector("#chart").getBoundingClientRect();
+        return [...document.querySelectorAll("#chart svg text")].map(t => {
+            const r = t.getBoundingClientRect();
+            return [t.textContent, r.left >= box.left - 1 && r.right <= box.right + 1
+                                   && r.top >= box.top - 1 && r.bottom <= box.bottom + 1];
+        });
+    }""")
+    assert ["出租车（含网约车）", True] in names and all(inside for _, inside in names), names
     shot(page, "environment-nev")

@@ -40,6 +40,11 @@ def test_the_site_dashboard_shows_each_sites_month_as_gatecontrol_counts_it(app,
     assert sum(int(_cells(html, s)["passages"]) for s in (STEEL_SITE, COKING_SITE)) == monthly["totals"]["passages"]
     assert "临汾示范钢铁有限公司" in html and 'id="stack-data"' in html
     assert "DEMO-ORANGE-2025-12" in re.search(r'<section id="alerts">(.*?)</section>', html, re.S).group(1)
+    # the violations' stage and rule read in Chinese (国四, the rule by its name), not as gatecontrol's codes
+    rows = re.findall(r"<tr><td>\d{4}-\d{2}-\d{2} \d{2}:\d{2}</td>(.*?)</tr>", html, re.S)
+    assert rows and all(re.search(r"<td>国[三四五]</td>", row) for row in rows)
+    assert "预警期间国四及以下柴油货车运输大宗物料" in html and ">china_4<" not in html
+    assert not re.search(r">alert\.bulk_diesel[\w.]*<", html)
     # an area without sites lists none, and says so
     empty = client.get("/environment/gates/?month=2025-12&area=140100").get_data(as_text=True)
     assert "该区域没有登记的站点。" in empty

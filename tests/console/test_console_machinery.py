@@ -294,6 +294,16 @@ def test_the_coverage_dashboard_in_a_browser(app, page_for):
     assert page.locator("#chart svg rect, #chart svg path").count() > 6  # six bars and the target line drawn
     drawn = page.locator("#chart").inner_text()
     assert "目标 20.00%" in drawn and "25.58%" in drawn  # the target line's label; 曲沃县's bar, over it
+    # no bar's figure sits on the dashed target line (侯马市's 19.23 % and 尧都区's 20.87 % are right by it)
+    crossed = page.evaluate("""() => {
+        const el = document.querySelector("#chart");
+        const line = echarts.getInstanceByDom(el).convertToPixel({ yAxisIndex: 0 }, 20)
+                     + el.getBoundingClientRect().top;
+        return [...el.querySelectorAll("svg text")].filter(t => /^\\d+\\.\\d+%$/.test(t.textContent))
+            .filter(t => { const r = t.getBoundingClientRect(); return r.top - 2 <= line && line <= r.bottom + 2; })
+            .map(t => t.textContent);
+    }""")
+    assert crossed == []
     assert page.locator("#coverage tbody tr").count() == 6
     assert page.locator("#lez-violations tbody tr").first.get_attribute("data-code") == LEZ_MACHINE
     shot(page, "machinery-coverage")

@@ -67,10 +67,12 @@ def test_return_needs_reasons_and_the_enterprise_reads_them(app):
     transport = _as(app, "transport")
     detail = transport.get(f"/transport/declarations/{declaration_id}").get_data(as_text=True)
     assert "无法核对" in detail  # the gate-ledger check: gatecontrol is down in these tests, and the page says so
+    assert "门禁台账暂时无法读取" in detail and "http://" not in detail  # why, in Chinese, without its address
     token = csrf_token(detail)
     refused = transport.post(f"/transport/declarations/{declaration_id}/review",
                              data={"csrf_token": token, "action": "return", "reasons": "  "}, follow_redirects=True)
-    assert "reasons" in refused.get_data(as_text=True)
+    flashed = re.search(r'<div class="flash error"[^>]*>(.*?)</div>', refused.get_data(as_text=True), re.S).group(1)
+    assert "提交的内容有误" in flashed and "退回原因" in flashed  # railshift's refusal, said in Chinese
     assert "已提交" in transport.get(f"/transport/declarations/{declaration_id}").get_data(as_text=True)
     transport.post(f"/transport/declarations/{declaration_id}/review",
                    data={"csrf_token": token, "action": "return", "comment": "请补充",
@@ -80,6 +82,24 @@ def test_return_needs_reasons_and_the_enterprise_reads_them(app):
     seen = enterprise.get(url).get_data(as_text=True)
     assert "已退回" in seen and "铁路运单缺失" in seen and "铁矿石进厂量与磅单不符" in seen and "请补充" in seen
     assert "修改" in seen
+
+
+def test_submitting_a_draft_without_lines_shows_why_and_leaves_it_a_draft(app):
+    enterprise = _as(app, "enterprise", uscc=DEMO_STEEL_USCC)
+    month = "2026-06"  # a month no other console test declares
+    page = enterprise.get(f"/enterprise/declarations/draft/{month}").get_data(as_text=True)
+    saved = enterprise.post(f"/enterprise/declarations/draft/{month}", data={
+        "csrf_token": csrf_token(page), "row_count": "1", "direction_0": "inbound", "goods_0": "coal",
+        "mode_0": "rail", "tonnes_0": ""})  # saving progress with no line is allowed
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    url = saved.headers["Location"]
+    detail = enterprise.get(url).get_data(as_text=True)
+    refused = enterprise.post(f"{url}/submit", data={"csrf_token": csrf_token(detail), "action": "submit"},
+                              follow_redirects=True).get_data(as_text=True)
+    assert 'class="flash error" role="alert"' in refused
+    # railshift's reason in Chinese (test_console_wording.py: the English words stay for the English interface)
+    assert "申报明细: 提交前须至少填写一行申报明细" in refused and "needs at least one line" not in refused
+    assert "草稿" in refused and "已提交" not in refused
 
 
 @pytest.mark.parametrize(("index", "verdict"), [(0, "达标"), (2, "未达标")])
@@ -150,7 +170,11 @@ def test_enterprise_upload_lists_every_bad_cell_and_saves_nothing(app):
         "csrf_token": token, "file": (io.BytesIO(body), "march.csv", "text/csv")}, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r"<td>3</td><td>mode</td>", html) and re.search(r"<td>4</td><td>tonnes</td>", html)
+    # each bad cell by its field's Chinese label, under a Chinese sentence (railshift's English detail is not shown)
+    assert re.search(r'<tr data-field="mode"><td>3</td><td>运输方式</td>', html)
+    assert re.search(r'<tr data-field="tonnes"><td>4</td><td>吨数</td>', html)
+    assert "请按下列" in html and 'class="problem-detail"' not in html
+    assert "须为下列之一：铁路、管道" in html  # the allowed modes by their Chinese names
     listed = re.compile(r'<tr data-id="\d+"><td>2026-03</td>')
     assert not listed.search(enterprise.get("/enterprise/declarations?month=2026-03").get_data(as_text=True))
 
@@ -183,7 +207,8 @@ def test_a_service_that_is_down_is_named_and_the_page_still_renders(app, config)
         page = client.get("/transport/reviews")
         html = page.get_data(as_text=True)
         assert page.status_code == 200
-        assert 'data-service="railshift"' in html and "railshift 服务暂不可用" in html
+        assert 'data-service="railshift"' in html and "运输结构服务暂不可用" in html  # named in Chinese
+        assert "http://" not in html and "127.0.0.1" not in html  # its internal address is for the log only
         assert "待审核申报" in html  # the rest of the page is there
     finally:
         down.extensions["lantian.db"].dispose()

@@ -74,7 +74,7 @@ def test_a_misread_plate_gets_did_you_mean_links(app):
 def test_a_string_that_is_no_plate_shows_the_services_reason(app):
     page = _police(app).get("/police/check?q=" + "晋" + "1" * 30)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'class="problem"' in html and "characters is not a plate" in html
+    assert page.status_code == 200 and 'class="problem"' in html and "31 个字符不是号牌" in html
 
 
 def test_a_machinery_code_is_asked_as_a_machine_and_the_answer_or_refusal_is_shown(app):

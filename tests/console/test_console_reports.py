@@ -47,9 +47,12 @@ def test_the_report_shows_what_it_could_read_and_names_each_missing_service(app,
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "部分（有章节不可用）" in html  # vehicles and gatecontrol are down: a partial report, never zeros
-    unavailable = re.findall(r'<p class="banner unavailable">本节不可用 \((\w+)\)', html)
-    assert "vehicles" in unavailable and "gatecontrol" in unavailable and "railshift" not in unavailable
+    unavailable = re.findall(r'<p class="banner unavailable" data-service="(\w+)">本节不可用（(\w+)暂不可用）', html)
+    assert ("vehicles", "车辆服务") in unavailable and ("gatecontrol", "门禁服务") in unavailable
+    assert "railshift" not in {service for service, _ in unavailable}
+    assert "http://" not in html and "did not answer" not in html  # the reason (an internal address) is logged
     assert "曲沃晋南电力有限公司" in html  # railshift's section has the enterprises
+    assert "第3条" in html and not re.search(r"\bitem \d", html)  # its plan citations read as articles
     links = re.findall(r'href="(/reports/monthly/download\?[^"]+)"', html)
     assert len(links) == 3
     pdf = client.get(links[2].replace("&amp;", "&"))
@@ -74,5 +77,5 @@ def test_the_report_reads_in_a_browser(app, page_for):
     page.get_by_role("button", name="查看").click()
     assert "临汾市 · 2025-06" in page.locator("#report-meta").inner_text()
     assert page.locator("#section-6 table").count() >= 1
-    assert "本节不可用 (gatecontrol)" in page.locator("#section-5").inner_text()
+    assert "本节不可用（门禁服务暂不可用）" in page.locator("#section-5").inner_text()
     shot(page, "reports-monthly")
