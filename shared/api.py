@@ -2,30 +2,55 @@
 
 from __future__ import annotations
 
+import http
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask_smorest
-from flask import Request, current_app, request
+from apispec import BasePlugin
+from flask import Flask, Request, current_app, request
 from flask.views import MethodView
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy import text
 from webargs.flaskparser import FlaskParser, abort
 
 from shared.auth import current_principal, require_role
 from shared.db import session, unit_of_work
-from shared.errors import ServiceUnavailable, UnsupportedMediaType, handle_http_exception
+from shared.errors import PROBLEM_MIMETYPE, ServiceUnavailable, UnsupportedMediaType, handle_http_exception
 from shared.migrate import is_current
 from shared.pagination import page_schema
 from shared.policy import PolicyRuleQuerySchema, PolicyRuleSchema, add_rule, get_rule, list_rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON_TYPES = ("application/json",)
+BODY_METHODS = ("post", "put", "patch")
+# What each error status means in every lantian service; the responses are problem+json (ProblemSchema).
+ERROR_RESPONSES: dict[int, dict[str, Any]] = {
+    400: {"description": "the body is not readable JSON"},
+    401: {
+        "description": "no bearer token, or one that is malformed, expired or revoked",
+        "headers": {"WWW-Authenticate": {"description": "Bearer realm=\"lantian\"", "schema": {"type": "string"}}},
+    },
+    403: {"description": "the token's role, or its enterprise or site, may not do this"},
+    404: {"description": "the path names nothing that exists (or nothing the caller may see)"},
+    413: {"description": "the body is larger than the service takes"},
+    415: {"description": "the body is not of a content type this operation takes (see Content-Type)"},
+    422: {"description": "the request is not valid: `errors` names each failing field and why"},
+    503: {
+        "description": "the database, or a service this one depends on, is unreachable: retry later",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    },
+}
 
 
 class ProblemSchema(Schema):
-    """application/problem+json (RFC 9457), as every lantian error is sent."""
+    """application/problem+json (RFC 9457), as every lantian error is sent; some carry extension members
+    (e.g. `limit` of a capped list, `checks` of /ready), which RFC 9457 allows."""
+
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: true
 
     type = fields.String(metadata={"example": "urn:lantian:problem:validation-failed"})
     code = fields.String(metadata={"description": "stable machine-readable code"})
@@ -65,11 +90,103 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = BodyParser()
 
+    def alt_response(self, status_code: Any, response: Any = None, **kwargs: Any) -> Callable[[F], F]:
+        """flask-smorest's alt_response; an error response is documented as problem+json (ProblemSchema unless
+        another schema is given), as it is sent."""
+        if response is None and int(status_code) >= 400:
+            kwargs["schema"] = kwargs.get("schema") or ProblemSchema
+            kwargs["content_type"] = kwargs.get("content_type") or PROBLEM_MIMETYPE
+        return super().alt_response(status_code, response, **kwargs)
+
+
+def view_handler(app: Flask, endpoint: str, method: str) -> Any:
+    """The function that answers `method` at `endpoint` (a MethodView's method, or the view function)."""
+    view = app.view_functions.get(endpoint)
+    view_class = getattr(view, "view_class", None)
+    return getattr(view_class, method.lower(), view)
+
+
+def error_statuses(
+    path: str, method: str, operation: dict[str, Any], path_parameters: list[dict[str, Any]], handler: Any
+) -> set[int]:
+    """The error statuses an /api/ operation can answer with, from how lantian serves every request: a token
+    checked before any view (401) against the revocation list in the auth database (503), require_role (403),
+    a path naming a row (404; 422 when a text value is malformed: an integer one that is not is a 404 already),
+    query arguments (422), check_content_type (415 for any body sent to a POST/PUT/PATCH), and a body (400
+    unreadable JSON, 413 too large, 422 invalid)."""
+    if not path.startswith("/api/"):
+        return set()
+    statuses = {503}
+    if operation.get("security") != []:
+        statuses.add(401)
+    if getattr(handler, "__lantian_roles__", None):
+        statuses.add(403)
+    if path_parameters:
+        statuses.add(404)
+    if any(p.get("schema", {}).get("type") != "integer" for p in path_parameters):
+        statuses.add(422)
+    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        statuses.add(422)
+    if method in BODY_METHODS:
+        statuses.add(415)
+    body_types = set(operation.get("requestBody", {}).get("content", {}))
+    if body_types:
+        statuses |= {413, 415, 422}
+    if any(t == "application/json" or t.endswith("+json") for t in body_types):
+        statuses.add(400)
+    return statuses
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """apispec plugin documenting, on every operation, the problem+json errors it can really answer with
+    (error_statuses; a response documented by hand, with alt_response or doc, is kept as it is) and the body
+    of an upload (`accepts`) as the binary content types it takes. A path helper, run after flask-smorest's,
+    which has put the path's parameters (with their converters' types) in `parameters`."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def path_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        parameters: list[dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rule = kwargs.get("rule")
+        path_parameters = [p for p in parameters or [] if p.get("in") == "path"]
+        for method, operation in (operations or {}).items():
+            handler = view_handler(self.app, rule.endpoint, method) if rule is not None else None
+            accepted = getattr(handler, "__lantian_accepts__", ())
+            if accepted and "requestBody" not in operation:  # an upload read from the stream, not by webargs
+                binary = {"schema": {"type": "string", "format": "binary"}}
+                operation["requestBody"] = {"required": True, "content": {media: binary for media in accepted}}
+            responses = operation.setdefault("responses", {})
+            documented = {str(code) for code in responses}
+            for status in sorted(error_statuses(path or "", method, operation, path_parameters, handler)):
+                if str(status) not in documented:
+                    responses[status] = http.HTTPStatus(status).name  # the component LantianApi registers
+
 
 class LantianApi(Api):
-    """flask-smorest's Api, sending its errors as problem+json."""
+    """flask-smorest's Api, sending its errors as problem+json and documenting each operation's error
+    statuses one by one (ErrorResponsesPlugin) instead of a catch-all `default` response."""
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        spec_kwargs = dict(spec_kwargs or {})
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ErrorResponsesPlugin(app)]
+        super().init_app(app, spec_kwargs=spec_kwargs)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's response per status, with the error ones as problem+json saying what lantian means."""
+        super()._register_responses()
+        for status, documented in ERROR_RESPONSES.items():
+            response = {**documented, "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(http.HTTPStatus(status).name, response, lazy=True)
 
     def handle_http_exception(self, error: Any) -> Any:
         return handle_http_exception(error)
@@ -91,9 +208,7 @@ def check_content_type() -> None:
         return
     if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
         return
-    view = current_app.view_functions.get(request.endpoint or "")
-    view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), view)
+    handler = view_handler(current_app, request.endpoint or "", request.method)
     allowed = getattr(handler, "__lantian_accepts__", JSON_TYPES)
     mimetype = request.mimetype
     if mimetype in allowed or (allowed == JSON_TYPES and mimetype.endswith("+json")):

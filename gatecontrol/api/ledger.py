@@ -74,6 +74,7 @@ def list_passages(args: dict[str, Any]) -> Any:
 @blp.route("/export")
 @blp.arguments(ExportQuerySchema(), location="query")
 @blp.response(200, description="CSV (UTF-8 with BOM) or XLSX, Chinese headers, streamed")
+@blp.alt_response(404, description="no site has that id")
 @require_role(*READERS)
 def export(args: dict[str, Any]) -> Any:
     """One site-month of the ledger as a file, with the columns the plans require a site to keep."""
@@ -100,6 +101,7 @@ def summary(args: dict[str, Any]) -> Any:
 @blp.route("/audit")
 @blp.arguments(AuditQuerySchema(), location="query")
 @blp.response(200, AuditSchema)
+@blp.alt_response(404, description="no site has that id")
 @require_role(Role.ENVIRONMENT)
 def audit(args: dict[str, Any]) -> Any:
     """An inspector's view of a site-month: N random records with photos; daily counts, normal vs alert days."""

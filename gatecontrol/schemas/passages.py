@@ -113,6 +113,7 @@ class PassageBatchSchema(Schema):
             "type": "array",
             "items": {"$ref": "#/components/schemas/Passage"},
             "description": "up to 1,000 passages",
+            "maxItems": 1000,  # MAX_BATCH of commands/passages.py, which answers a longer batch with 413
         },
     )
 

@@ -2,13 +2,14 @@
 
 For each operation: schema-valid requests (positive), schema-breaking ones (negative), and valid ones whose path
 names a seeded row (so GET-by-id reaches real data), sent with a token of a role the authorisation matrix lets
-in (and enterprise A's where enterprises may call it). Every answer must be below 500, match the response
-schema the service documents, and an error must be problem+json carrying its status.
+in (and enterprise A's where enterprises may call it). Every answer must be below 500, have a status and a content
+type the operation documents (issue 9: errors are documented one by one, no catch-all `default`), match the
+response schema the service documents, and an error must be problem+json carrying its status.
 
 LANTIAN_FUZZ_EXAMPLES sets the examples per strategy (default 5, `make fuzz` runs 100); LANTIAN_FUZZ_SEED
 changes the (otherwise fixed) random stream. The operations fuzzed are the rows of the authorisation matrix,
 which test_authz_matrix keeps equal to the services' OpenAPI. What was sent and answered per operation is
-summed up in test-artifacts/hardening/fuzz-<backend>.json (status codes seen vs documented).
+summed up in test-artifacts/hardening/fuzz-<backend>.json (status codes seen, documented, and seen undocumented).
 """
 
 from __future__ import annotations
@@ -27,11 +28,16 @@ from hypothesis import HealthCheck, Phase
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import REPO
 from tests.hardening.authz_matrix import operations
-from tests.hardening.conftest import DAY, SITE_X, World
+from tests.hardening.conftest import DAY, GATE_X, MONTH, SITE_X, World
+from tests.vehicles.factories import plate
 
 EXAMPLES = int(os.environ.get("LANTIAN_FUZZ_EXAMPLES", "5"))
 SEED = int(os.environ.get("LANTIAN_FUZZ_SEED", "0"))
@@ -39,13 +45,24 @@ ARTIFACTS = REPO / "test-artifacts" / "hardening"
 # The role each operation is fuzzed as: the first of these the matrix lets in (admin has no tenant or site).
 ROLE_PREFERENCE = ("environment", "transport", "police", "service", "gate_x", "enterprise_a", "admin")
 
-# Bugs the fuzzer finds and nobody has fixed yet (none today): a run of an operation that hits only these is
-# reported as xfail (a bounded run may or may not hit them); anything else fails. Each gets an exact regression
-# test below, marked xfail(strict=True) until it is fixed.
+# Bugs the fuzzer finds and nobody has fixed yet: a run of an operation that hits only these is reported as
+# xfail (a bounded run may or may not hit them); anything else fails. Each gets an exact regression test below,
+# marked xfail(strict=True) until it is fixed.
+UNDOCUMENTED_CORRECTION_409 = "a correction of a declaration that is not approved is a 409 the OpenAPI omits"
+UNDOCUMENTED_DOWNLOADS = "format=csv/xlsx/pdf answers a file where the OpenAPI documents only the JSON answer"
+HOLD_PLATE_TOO_LONG = "a hold's plate of 17-32 characters passes the schema (maxLength 32) into a varchar(16): 500"
 _BUGS: list[tuple[str, str, str, str]] = [
+    ("railshift", "POST", "/api/v1/declarations/{declaration_id}/corrections", UNDOCUMENTED_CORRECTION_409),
+    ("gatecontrol", "GET", "/api/v1/violations", UNDOCUMENTED_DOWNLOADS),
+    ("reports", "GET", "/api/v1/reports/monthly/{month}", UNDOCUMENTED_DOWNLOADS),
+    ("gatecontrol", "POST", "/api/v1/holds", HOLD_PLATE_TOO_LONG),
 ]
-# How each bug shows in a schemathesis report (the failing schema property, or the request that got the 500).
+# How each bug shows in a schemathesis report (the failing schema property, the undocumented status or content
+# type, or the request that got the 500).
 SIGNATURES = {
+    UNDOCUMENTED_CORRECTION_409: r"Undocumented status code\s+Received: 409",
+    UNDOCUMENTED_DOWNLOADS: r"Undocumented Content-Type\s+Received: (text/csv|application/(vnd\.openxml|pdf))",
+    HOLD_PLATE_TOO_LONG: r"Server error[\s\S]*?curl -X POST [^\n]*\"plate\": \"[^\"]{17,}\"",
 }
 # (service, method, path) -> the bugs a run of that operation may hit.
 KNOWN_BUGS: dict[tuple[str, str, str], list[str]] = {}
@@ -97,7 +114,21 @@ def _problem_json_for_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     return True
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, _problem_json_for_errors]
+@schemathesis.check
+def _documented_status(ctx: Any, response: Any, case: Any) -> bool | None:
+    """The status is one the operation documents (a 5xx is not_a_server_error's to report, once)."""
+    if response.status_code >= 500:
+        return None
+    return status_code_conformance(ctx, response, case)
+
+
+CHECKS = [
+    not_a_server_error,
+    _documented_status,
+    content_type_conformance,
+    response_schema_conformance,
+    _problem_json_for_errors,
+]
 
 
 class Fuzzer:
@@ -256,6 +287,48 @@ def _conforms(world: World, service: str, method: str, path: str, response: Any)
     schema[path][method].validate_response(response)
 
 
+@pytest.mark.xfail(strict=True, raises=KeyError, reason=UNDOCUMENTED_CORRECTION_409)
+def test_a_correction_refused_by_the_declaration_state_is_a_documented_409(world: World) -> None:
+    draft = world.ids["declaration_draft"]
+    response = world.call("railshift", "enterprise_a", "POST", f"/api/v1/declarations/{draft}/corrections")
+    assert response.status_code == 409, (response.status_code, response.get_data()[:300])
+    spec = world.client("railshift").get("/openapi.json").get_json()
+    responses = spec["paths"]["/api/v1/declarations/{declaration_id}/corrections"]["post"]["responses"]
+    assert responses["409"]["content"]["application/problem+json"]  # KeyError while the 409 is undocumented
+
+
+@pytest.mark.xfail(strict=True, reason=HOLD_PLATE_TOO_LONG)
+def test_a_hold_on_a_plate_longer_than_a_plate_is_refused(world: World) -> None:
+    response = world.call("gatecontrol", "environment", "POST", "/api/v1/holds",
+                          json={"plate": "晋L" + "1" * 20, "reason": "case 2026-18"})
+    assert response.status_code == 422, (response.status_code, response.get_data()[:300])
+
+
+class UndocumentedContentType(Exception):
+    """An answer in a content type its operation does not document."""
+
+
+DOWNLOADS = [
+    ("gatecontrol", "/api/v1/violations", "/api/v1/violations", {"month": MONTH, "format": "csv"}),
+    ("reports", "/api/v1/reports/monthly/{month}", f"/api/v1/reports/monthly/{MONTH}", {"format": "xlsx"}),
+]
+
+
+@pytest.mark.xfail(strict=True, raises=UndocumentedContentType, reason=UNDOCUMENTED_DOWNLOADS)
+@pytest.mark.parametrize(("service", "path", "url", "query"), DOWNLOADS,
+                         ids=[f"{s}:{p}?{q['format']}" for s, p, _, q in DOWNLOADS])
+def test_a_download_is_sent_in_a_documented_content_type(
+    world: World, service: str, path: str, url: str, query: dict[str, str]
+) -> None:
+    response = world.call(service, "environment", "GET", url, query_string=query)
+    body = response.get_data()  # a streamed file is read to its end, closing its request context
+    assert response.status_code == 200, (response.status_code, body[:300])
+    spec = world.client(service).get("/openapi.json").get_json()
+    documented = set(spec["paths"][path]["get"]["responses"]["200"].get("content", {}))
+    if response.mimetype not in documented:
+        raise UndocumentedContentType(f"{response.mimetype} is not one of {sorted(documented)}")
+
+
 # Reads of seeded rows whose answers once broke their documented shape (null where non-nullable, a decimal
 # string documented as a number, history actions outside the documented enum).
 DOCUMENTED_SHAPES = [
@@ -277,6 +350,36 @@ def test_seeded_rows_are_sent_as_documented(world: World, service: str, method: 
     _conforms(world, service, method, path, response)
 
 
+# Lists a body holds at most `maxItems` of (issue 9): the service, the path, the list's property, an item the
+# seeded world already has (so a full list stores nothing new), and who may post it.
+SEEDED_PASSAGE = {"event_id": "seed-1", "gate_id": GATE_X, "direction": "in", "plate": plate(1),
+                  "plate_colour": "yellow", "captured_at": f"{DAY}T08:00:00+08:00", "emission_stage": "4",
+                  "fuel": "柴油", "vehicle_type": "重型货车", "goods": "煤炭", "quantity_t": "31.5"}
+CAPPED_LISTS = [
+    ("vehicles", "/api/v1/checks/bulk", "items", {"plate": plate(1), "plate_colour": "yellow"}, "environment"),
+    ("gatecontrol", "/api/v1/passages/batch", "passages", SEEDED_PASSAGE, "gate_x"),
+]
+
+
+def _max_items(spec: dict[str, Any], path: str, prop: str) -> int:
+    schema = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    name = schema["$ref"].rsplit("/", 1)[1]
+    return spec["components"]["schemas"][name]["properties"][prop]["maxItems"]
+
+
+@pytest.mark.parametrize(("service", "path", "prop", "item", "role"), CAPPED_LISTS,
+                         ids=[f"{s}:{p}" for s, p, *_ in CAPPED_LISTS])
+def test_a_list_is_capped_where_the_openapi_says(
+    world: World, service: str, path: str, prop: str, item: dict[str, Any], role: str
+) -> None:
+    cap = _max_items(world.client(service).get("/openapi.json").get_json(), path, prop)
+    full = world.call(service, role, "POST", path, json={prop: [item] * cap})
+    assert full.status_code < 300, (full.status_code, full.get_data()[:300])
+    over = world.call(service, role, "POST", path, json={prop: [item] * (cap + 1)})
+    assert over.status_code == 413, (over.status_code, over.get_data()[:300])
+    assert over.get_json()["errors"][0]["field"] == prop and str(cap) in over.get_json()["detail"]
+
+
 # ---- the fuzzing ------------------------------------------------------------------------------------------
 
 
@@ -293,6 +396,7 @@ def fuzzers(world: World) -> Any:
                 op: {
                     "seen": dict(sorted(seen.items())),
                     "documented": sorted(_documented(fuzzer.documented, op)),
+                    "undocumented": sorted({str(status) for status in seen} - _documented(fuzzer.documented, op)),
                 }
                 for op, seen in fuzzer.statuses.items()
             },

@@ -163,6 +163,7 @@ def list_zones() -> Any:
 @blp.route("/machinery/verdict")
 @blp.arguments(VerdictQuerySchema(), location="query")
 @blp.response(200, VerdictSchema)
+@blp.alt_response(404, schema=ProblemSchema, description="no machine is registered with that code")
 @require_role(*JUDGES)
 def verdict(args: dict[str, Any]) -> Any:
     """May this machine work in this zone on this day? allowed/banned with every reason (code, 中文, source)."""
@@ -224,6 +225,7 @@ class Inspections(MethodView):
 @blp.route("/machinery/inspections/<ref>/follow-up", methods=["POST"])
 @blp.arguments(FollowUpInSchema())
 @blp.response(200, InspectionSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="the inspection passed, or its follow-up is closed")
 @require_role(*WRITERS)
 def follow_up(body: dict[str, Any], ref: str) -> Any:
     """A dated follow-up step (repaired, retested_pass, removed, blacklisted)."""

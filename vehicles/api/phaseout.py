@@ -41,6 +41,7 @@ def plans(args: dict[str, Any]) -> Any:
 @blp.route("/progress")
 @blp.arguments(ProgressQuerySchema(), location="query")
 @blp.response(200, ProgressSchema)
+@blp.alt_response(404, description="no phase-out plan has that name")
 @require_role(*READERS)
 def progress(args: dict[str, Any]) -> Any:
     """Baseline, eliminated, remaining, percent done, days to deadline; `by=district|owner` adds groups."""
@@ -50,6 +51,7 @@ def progress(args: dict[str, Any]) -> Any:
 @blp.route("/remaining")
 @blp.arguments(RemainingQuerySchema(), location="query")
 @blp.response(200, page_schema(VehicleSchema, "RemainingPage"))
+@blp.alt_response(404, description="no phase-out plan has that name")
 @require_role(*READERS)
 def remaining(args: dict[str, Any]) -> Any:
     """The vehicles still to eliminate on `as_of` (drill-down), by plate."""
@@ -61,6 +63,7 @@ def remaining(args: dict[str, Any]) -> Any:
 @blp.response(
     200, description="an XLSX workbook: summary sheet + remaining vehicles", content_type=EXPORT_MIMETYPES["xlsx"]
 )
+@blp.alt_response(404, description="no phase-out plan has that name")
 @require_role(*READERS)
 def remaining_export(args: dict[str, Any]) -> Any:
     """The remaining vehicles as an Excel workbook."""
