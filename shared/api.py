@@ -98,6 +98,11 @@ class Blueprint(flask_smorest.Blueprint):
             kwargs["content_type"] = kwargs.get("content_type") or PROBLEM_MIMETYPE
         return super().alt_response(status_code, response, **kwargs)
 
+    def files(self, *mimetypes: str, status_code: int = 200) -> Callable[[F], F]:
+        """Document that a `format` argument makes the answer a file of these types instead of JSON."""
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        return self.doc(responses={status_code: {"content": {mimetype: binary for mimetype in mimetypes}}})
+
 
 def view_handler(app: Flask, endpoint: str, method: str) -> Any:
     """The function that answers `method` at `endpoint` (a MethodView's method, or the view function)."""

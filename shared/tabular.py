@@ -26,7 +26,7 @@ from shared.timeutil import zone
 
 Format = Literal["csv", "xlsx"]
 EXPORT_MIMETYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to every text/* type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _XLSX_MAGIC = b"PK\x03\x04"

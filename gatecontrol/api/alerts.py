@@ -104,6 +104,7 @@ class ResponseRules(MethodView):
 @blp.route("/violations")
 @blp.arguments(ViolationQuerySchema(), location="query")
 @blp.response(200, ViolationReportSchema)
+@blp.files(*EXPORT_MIMETYPES.values())
 @require_role(Role.ENVIRONMENT, Role.TRANSPORT, Role.POLICE, Role.SERVICE, Role.ENTERPRISE)
 def violations(args: dict[str, Any]) -> Any:
     """Passages that broke a response rule in force: listed, counted per site and day; csv/xlsx to export."""

@@ -39,7 +39,13 @@ def place_hold(data: dict[str, Any], actor: str) -> LegalHold:
             errors=[{"field": "site_id", "reason": "give site_id, plate, starts_at or ends_at"}],
         )
     if data.get("plate"):
-        data["plate"] = normalise_plate(data["plate"]).normalised
+        plate = normalise_plate(data["plate"])
+        if not plate.valid:  # a hold on a plate no camera can read would keep nothing and hide the mistake
+            raise ValidationFailed(
+                f"{data['plate']!r} is not a plate a hold can name",
+                errors=[{"field": "plate", "reason": "; ".join(plate.problems), "in": "body"}],
+            )
+        data["plate"] = plate.normalised
     with unit_of_work() as db_session:
         hold = LegalHold(**data, created_by=actor)
         db_session.add(hold)

@@ -75,6 +75,7 @@ def post_transition(data: dict[str, Any], declaration_id: int) -> Any:
 @blp.route("/declarations/<int:declaration_id>/corrections", methods=["POST"])
 @blp.response(201, DeclarationSchema)
 @blp.alt_response(200, schema=DeclarationSchema, description="the open correction already existed")
+@blp.alt_response(409, description="only an approved declaration can be corrected")
 @require_role(Role.ENTERPRISE)
 def post_correction(declaration_id: int) -> Any:
     """Open a new version correcting an approved declaration (a draft copy that goes through review again)."""

@@ -36,6 +36,7 @@ def report_response(report: Any, fmt: str) -> Any:
 @blp.route("/monthly/<month>")
 @blp.arguments(MonthlyQuerySchema(), location="query")
 @blp.response(200, MonthlyReportSchema, description="JSON; format=xlsx or pdf sends the file instead")
+@blp.files(EXPORT_MIMETYPES["xlsx"], PDF_MIMETYPE)
 @blp.alt_response(422, schema=ProblemSchema, description="month malformed or in the future; area unknown")
 @blp.alt_response(503, schema=ProblemSchema, description="an upstream service is down (named in `service`)")
 @require_role(*READERS)

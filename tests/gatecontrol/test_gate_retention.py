@@ -120,6 +120,19 @@ def test_held_records_are_never_purged_and_released_ones_are(app, gate, env_clie
     assert ledger(db) == ["c"]
 
 
+@pytest.mark.parametrize("plate", ["晋L" + "1" * 30, "ABC", "晋L12#45"])
+def test_a_hold_on_a_plate_that_is_no_plate_is_refused_naming_the_field(env_client, plate):
+    response = env_client.post("/api/v1/holds", json={"plate": plate, "reason": "案件调查"})
+    assert response.status_code == 422, response.get_json()
+    assert [error["field"] for error in response.get_json()["errors"]] == ["plate"]
+    assert env_client.get("/api/v1/holds").get_json() == []
+
+
+def test_a_hold_keeps_the_plate_as_cameras_read_it(env_client):
+    response = env_client.post("/api/v1/holds", json={"plate": "晋ｌ 12345", "reason": "案件调查"})
+    assert response.status_code == 201 and response.get_json()["plate"] == "晋L12345"
+
+
 def test_a_hold_needs_a_subject(env_client):
     response = env_client.post("/api/v1/holds", json={"reason": "everything"})
     assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "site_id"

@@ -45,24 +45,14 @@ ARTIFACTS = REPO / "test-artifacts" / "hardening"
 # The role each operation is fuzzed as: the first of these the matrix lets in (admin has no tenant or site).
 ROLE_PREFERENCE = ("environment", "transport", "police", "service", "gate_x", "enterprise_a", "admin")
 
-# Bugs the fuzzer finds and nobody has fixed yet: a run of an operation that hits only these is reported as
-# xfail (a bounded run may or may not hit them); anything else fails. Each gets an exact regression test below,
-# marked xfail(strict=True) until it is fixed.
-UNDOCUMENTED_CORRECTION_409 = "a correction of a declaration that is not approved is a 409 the OpenAPI omits"
-UNDOCUMENTED_DOWNLOADS = "format=csv/xlsx/pdf answers a file where the OpenAPI documents only the JSON answer"
-HOLD_PLATE_TOO_LONG = "a hold's plate of 17-32 characters passes the schema (maxLength 32) into a varchar(16): 500"
+# Bugs the fuzzer finds and nobody has fixed yet (none today): a run of an operation that hits only these is
+# reported as xfail (a bounded run may or may not hit them); anything else fails. Each gets an exact regression
+# test below, marked xfail(strict=True) until it is fixed.
 _BUGS: list[tuple[str, str, str, str]] = [
-    ("railshift", "POST", "/api/v1/declarations/{declaration_id}/corrections", UNDOCUMENTED_CORRECTION_409),
-    ("gatecontrol", "GET", "/api/v1/violations", UNDOCUMENTED_DOWNLOADS),
-    ("reports", "GET", "/api/v1/reports/monthly/{month}", UNDOCUMENTED_DOWNLOADS),
-    ("gatecontrol", "POST", "/api/v1/holds", HOLD_PLATE_TOO_LONG),
 ]
 # How each bug shows in a schemathesis report (the failing schema property, the undocumented status or content
 # type, or the request that got the 500).
 SIGNATURES = {
-    UNDOCUMENTED_CORRECTION_409: r"Undocumented status code\s+Received: 409",
-    UNDOCUMENTED_DOWNLOADS: r"Undocumented Content-Type\s+Received: (text/csv|application/(vnd\.openxml|pdf))",
-    HOLD_PLATE_TOO_LONG: r"Server error[\s\S]*?curl -X POST [^\n]*\"plate\": \"[^\"]{17,}\"",
 }
 # (service, method, path) -> the bugs a run of that operation may hit.
 KNOWN_BUGS: dict[tuple[str, str, str], list[str]] = {}
@@ -287,7 +277,6 @@ def _conforms(world: World, service: str, method: str, path: str, response: Any)
     schema[path][method].validate_response(response)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=UNDOCUMENTED_CORRECTION_409)
 def test_a_correction_refused_by_the_declaration_state_is_a_documented_409(world: World) -> None:
     draft = world.ids["declaration_draft"]
     response = world.call("railshift", "enterprise_a", "POST", f"/api/v1/declarations/{draft}/corrections")
@@ -297,7 +286,6 @@ def test_a_correction_refused_by_the_declaration_state_is_a_documented_409(world
     assert responses["409"]["content"]["application/problem+json"]  # KeyError while the 409 is undocumented
 
 
-@pytest.mark.xfail(strict=True, reason=HOLD_PLATE_TOO_LONG)
 def test_a_hold_on_a_plate_longer_than_a_plate_is_refused(world: World) -> None:
     response = world.call("gatecontrol", "environment", "POST", "/api/v1/holds",
                           json={"plate": "晋L" + "1" * 20, "reason": "case 2026-18"})
@@ -314,7 +302,6 @@ DOWNLOADS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, raises=UndocumentedContentType, reason=UNDOCUMENTED_DOWNLOADS)
 @pytest.mark.parametrize(("service", "path", "url", "query"), DOWNLOADS,
                          ids=[f"{s}:{p}?{q['format']}" for s, p, _, q in DOWNLOADS])
 def test_a_download_is_sent_in_a_documented_content_type(
