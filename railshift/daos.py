@@ -221,14 +221,10 @@ def ratio_definitions(db_session: Session) -> dict[str, RatioDefinition]:
     return {d.code: d for d in db_session.scalars(select(RatioDefinition).order_by(RatioDefinition.code))}
 
 
-def rules_overlapping(db_session: Session, codes: Iterable[str], first: date, last: date) -> list[PolicyRule]:
-    """Rules with these codes in force on any day from `first` to `last`."""
-    query = select(PolicyRule).where(
-        PolicyRule.code.in_(list(codes)),
-        PolicyRule.effective_from <= last,
-        or_(PolicyRule.effective_to.is_(None), PolicyRule.effective_to >= first),
-    )
-    return list(db_session.scalars(query.order_by(PolicyRule.effective_from)))
+def rules_started_by(db_session: Session, codes: Iterable[str], last: date) -> list[PolicyRule]:
+    """Rules with these codes that started on or before `last` (in force then, or lapsed), oldest first."""
+    query = select(PolicyRule).where(PolicyRule.code.in_(list(codes)), PolicyRule.effective_from <= last)
+    return list(db_session.scalars(query.order_by(PolicyRule.effective_from, PolicyRule.id)))
 
 
 def parameters_in_force(db_session: Session, prefix: str, day: date) -> dict[str, Parameter]:

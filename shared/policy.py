@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -194,6 +195,30 @@ def rules_in_force(
     """Every rule with `code` in force on `day` (the lookup domain code uses)."""
     args = {"code": code, "as_of": day, "jurisdiction": jurisdiction, "limit": 500}
     return list_rules(db_session, model, args).items
+
+
+class PickedRule(NamedTuple):
+    """A rule as it applies on a day or over a period; `carried_forward` when its own period had ended."""
+
+    rule: Any
+    carried_forward: bool
+
+
+def pick_rule(rules: Iterable[Any], day: date, carry_forward: bool, since: date | None = None) -> PickedRule | None:
+    """The rule (rows of one code and jurisdiction) that applies on `day`, or over `since`..`day` (e.g. a month).
+
+    The latest in force (on any day of the period); when none is, with `carry_forward`, the latest that started
+    on or before `day`, carried forward: a lapsed target stays the yardstick until a later rule starts, and
+    from the day (or in the period) that one starts it applies instead. Rows need effective_from/effective_to.
+    """
+    first = since or day
+    started = sorted((r for r in rules if r.effective_from <= day), key=lambda r: r.effective_from)
+    in_force = [r for r in started if r.effective_to is None or r.effective_to >= first]
+    if in_force:
+        return PickedRule(in_force[-1], False)
+    if carry_forward and started:
+        return PickedRule(started[-1], True)
+    return None
 
 
 def get_rule(db_session: Session, model: type[PolicyRuleMixin], rule_id: int) -> Any:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from shared.policy import pick_rule as shared_pick_rule
 from vehicles.list_rules import BanReason, entry_bans, entry_in_force
 from vehicles.machinery_terms import (
     MACHINE_TYPE_LABELS_ZH,
@@ -44,20 +45,17 @@ class AppliedRule:
 
 
 def pick_rule(rules: Iterable[Any], day: date, carry_forward: bool) -> AppliedRule | None:
-    """The rule (rows of one code and jurisdiction) that applies on `day`.
+    """The rule (rows of one code and jurisdiction) that applies on `day` (shared.policy.pick_rule).
 
     The one in force; otherwise, with `carry_forward`, the latest that started on or before `day`.
     """
-    started = sorted((r for r in rules if r.effective_from <= day), key=lambda r: r.effective_from)
-    if not started:
+    picked = shared_pick_rule(rules, day, carry_forward)
+    if picked is None:
         return None
-    latest = started[-1]
-    in_force = latest.effective_to is None or day <= latest.effective_to
-    if not in_force and not carry_forward:
-        return None
+    rule = picked.rule
     return AppliedRule(
-        latest.code, latest.jurisdiction, latest.value, latest.value_date, latest.effective_from,
-        latest.effective_to, latest.source_document, latest.source_item, carried_forward=not in_force,
+        rule.code, rule.jurisdiction, rule.value, rule.value_date, rule.effective_from,
+        rule.effective_to, rule.source_document, rule.source_item, carried_forward=picked.carried_forward,
     )
 
 

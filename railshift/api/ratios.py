@@ -6,7 +6,17 @@ from typing import Any
 
 from railshift.commands.ratios import enterprise_ratios
 from railshift.commands.views import city_indicators, non_compliant, ranking, trend
-from railshift.schemas import CityIndicatorQuerySchema, RatioQuerySchema, TrendQuerySchema, ViewQuerySchema, uscc_or_422
+from railshift.schemas import (
+    CityIndicatorQuerySchema,
+    CityIndicatorsSchema,
+    EnterpriseRatiosSchema,
+    NonCompliantSchema,
+    RankingSchema,
+    RatioQuerySchema,
+    TrendQuerySchema,
+    ViewQuerySchema,
+    uscc_or_422,
+)
 from shared.api import Blueprint
 from shared.auth import Role, current_principal, require_role
 
@@ -17,7 +27,7 @@ VIEWERS = (Role.TRANSPORT, Role.ENVIRONMENT, Role.SERVICE)
 
 @blp.route("/enterprises/<uscc>/ratios")
 @blp.arguments(RatioQuerySchema(), location="query")
-@blp.response(200)
+@blp.response(200, EnterpriseRatiosSchema)
 @require_role(*VIEWERS, Role.ENTERPRISE)
 def enterprise(args: dict[str, Any], uscc: str) -> Any:
     """The month and year to date: each share, each applicable target, compliant or not and by how much."""
@@ -26,7 +36,7 @@ def enterprise(args: dict[str, Any], uscc: str) -> Any:
 
 @blp.route("/ratios/ranking")
 @blp.arguments(ViewQuerySchema(), location="query")
-@blp.response(200)
+@blp.response(200, RankingSchema)
 @require_role(*VIEWERS)
 def city_ranking(args: dict[str, Any]) -> Any:
     """Enterprises of a city or district ranked by a share, for a month or the year to date."""
@@ -35,7 +45,7 @@ def city_ranking(args: dict[str, Any]) -> Any:
 
 @blp.route("/ratios/non-compliant")
 @blp.arguments(ViewQuerySchema(), location="query")
-@blp.response(200)
+@blp.response(200, NonCompliantSchema)
 @require_role(*VIEWERS)
 def city_non_compliant(args: dict[str, Any]) -> Any:
     """Enterprises missing a target or their siding obligation, worst first (for publicising)."""
@@ -53,7 +63,7 @@ def city_trend(args: dict[str, Any]) -> Any:
 
 @blp.route("/ratios/city-indicators")
 @blp.arguments(CityIndicatorQuerySchema(), location="query")
-@blp.response(200)
+@blp.response(200, CityIndicatorsSchema)
 @require_role(*VIEWERS)
 def city_level(args: dict[str, Any]) -> Any:
     """The city's own indicators: listed key enterprises connected to a siding, city-wide coal and coke by rail."""

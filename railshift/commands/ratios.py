@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from railshift import daos
+from railshift import cities, daos
 from railshift.cities import city_jurisdictions
 from railshift.commands.common import check_may_see_drafts, check_scope
 from railshift.models import Enterprise, PolicyRule, RatioDefinition, Target
@@ -27,6 +27,7 @@ from railshift.rules import (
 )
 from shared.auth import Principal
 from shared.db import session, utcnow
+from shared.policy import pick_rule
 from shared.timeutil import month_range, months_between
 
 ENTERPRISE_KINDS = frozenset({"share", "siding_obligation"})
@@ -43,30 +44,53 @@ def tonnes_text(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f") if value else "0"
 
 
+@dataclass(frozen=True)
+class TargetInForce:
+    """A target and the rule it is judged by in a month; `carried_forward` when that rule's period had ended."""
+
+    target: Target
+    rule: PolicyRule
+    carried_forward: bool = False
+
+    def cited(self) -> dict[str, Any]:
+        """The rule a verdict cites, and whether it is carried forward (with the rule's own end)."""
+        rule = self.rule
+        return {"key": self.target.key, "rule_code": rule.code, "rule_id": rule.id, "jurisdiction": rule.jurisdiction,
+                "source_document": rule.source_document, "source_item": rule.source_item,
+                "carried_forward": self.carried_forward,
+                "rule_effective_to": None if rule.effective_to is None else rule.effective_to.isoformat()}
+
+
 @dataclass
 class Context:
     """Targets, ratio definitions and rules in force for one month, loaded once per request."""
 
     month: str
-    targets: list[tuple[Target, PolicyRule]]
+    targets: list[TargetInForce]
     ratios: dict[str, RatioDefinition]
 
     @classmethod
-    def load(cls, db_session: Session, month: str) -> Context:
+    def load(cls, db_session: Session, month: str, carry_forward: bool | None = None) -> Context:
+        """The month's targets: each with the latest rule in force in the month, or (targets.yaml
+        `carry_forward`, unless given) the latest that started before the month's end, carried forward."""
+        if carry_forward is None:
+            carry_forward = cities.carry_forward()
         first, last = month_range(month)
         targets = daos.all_targets(db_session)
-        rules: dict[tuple[str, str], PolicyRule] = {}
-        for rule in daos.rules_overlapping(db_session, {t.rule_code for t in targets}, first, last):
-            rules[(rule.code, rule.jurisdiction)] = rule  # ordered by effective_from: the newest wins
+        rules: dict[tuple[str, str], list[PolicyRule]] = defaultdict(list)
+        for rule in daos.rules_started_by(db_session, {t.rule_code for t in targets}, last):
+            rules[(rule.code, rule.jurisdiction)].append(rule)
         in_force = []
         for target in targets:
-            rule = rules.get((target.rule_code, target.jurisdiction))
-            if rule is None:
+            picked = pick_rule(rules.get((target.rule_code, target.jurisdiction), []), last, carry_forward, first)
+            if picked is None:
                 continue
+            rule = picked.rule
+            # The target's own dates (who it applies to, and when) bound it, carried or not.
             start = target.effective_from or rule.effective_from
-            end = target.effective_to or rule.effective_to
+            end = target.effective_to or (None if picked.carried_forward else rule.effective_to)
             if period_overlaps(start, end, first, last):
-                in_force.append((target, rule))
+                in_force.append(TargetInForce(target, rule, picked.carried_forward))
         return cls(month, in_force, daos.ratio_definitions(db_session))
 
     def spec(self, ratio_code: str, target: Target | None = None) -> RatioSpec:
@@ -79,11 +103,11 @@ class Context:
             directions=None if target is None or target.directions is None else frozenset(target.directions),
         )
 
-    def applicable(self, enterprise: Enterprise) -> list[tuple[Target, PolicyRule]]:
+    def applicable(self, enterprise: Enterprise) -> list[TargetInForce]:
         """The enterprise-level targets (shares, siding obligation) that apply to this enterprise."""
         jurisdiction = city_jurisdictions().get(enterprise.city_code)
-        return [(t, r) for t, r in self.targets
-                if t.kind in ENTERPRISE_KINDS and target_applies(t, enterprise, jurisdiction)]
+        return [t for t in self.targets
+                if t.target.kind in ENTERPRISE_KINDS and target_applies(t.target, enterprise, jurisdiction)]
 
 
 def share_of(ctx: Context, ratio_code: str, totals: Totals) -> dict[str, Any]:
@@ -103,9 +127,8 @@ def parts_of(totals: Totals) -> Parts:
 def judge_targets(ctx: Context, enterprise: Enterprise, parts: Parts | None) -> dict[str, Any]:
     """Every applicable target's verdict (None parts: nothing declared), and the siding-obligation flags."""
     verdicts, flags = [], []
-    for target, rule in ctx.applicable(enterprise):
-        cited = {"key": target.key, "rule_code": rule.code, "rule_id": rule.id, "jurisdiction": rule.jurisdiction,
-                 "source_document": rule.source_document, "source_item": rule.source_item}
+    for applied in ctx.applicable(enterprise):
+        target, rule, cited = applied.target, applied.rule, applied.cited()
         if target.kind == "siding_obligation":
             if rule.value is not None and siding_obligation_breached(enterprise, rule.value):
                 moved, minimum = tonnes_text(enterprise.annual_bulk_tonnes), tonnes_text(rule.value)

@@ -40,6 +40,8 @@ def load_targets_file(filename: str = "targets.yaml") -> dict[str, Any]:
                 if unknown:
                     raise ValueError(f"{filename} {section} {entry.get('key') or entry.get('code')}: "
                                      f"{name} has unknown values {sorted(unknown)}")
+    if not isinstance(data.get("carry_forward", False), bool):
+        raise ValueError(f"{filename}: carry_forward must be true or false")
     ratio_codes = {r["code"] for r in data.get("ratio_definitions") or []}
     for target in data.get("targets") or []:
         if target["kind"] not in TARGET_KINDS:

@@ -50,7 +50,8 @@ def evaluate_city(args: dict[str, Any]) -> dict[str, Any]:
     enterprises = daos.enterprises_for_view(db_session, args.get("city_code"), args.get("district_code"))
     months = ytd_months(month) if args["period"] == "ytd" else [month]
     ranked = ctx.spec(args["ratio"])
-    specs = list(dict.fromkeys([ranked, *(ctx.spec(t.ratio_code, t) for t, _ in ctx.targets if t.kind == "share")]))
+    specs = list(dict.fromkeys([ranked, *(ctx.spec(t.target.ratio_code, t.target) for t in ctx.targets
+                                          if t.target.kind == "share")]))
     sums = daos.official_share_parts(db_session, months, specs, args.get("city_code"), args.get("district_code"))
     rows, city_num, city_den = [], Decimal(0), Decimal(0)
     for enterprise in enterprises:
@@ -156,7 +157,8 @@ def city_indicators(args: dict[str, Any]) -> dict[str, Any]:
     enterprises = daos.enterprises_for_view(db_session, city_code, None)
     months = ytd_months(month) if args["period"] == "ytd" else [month]
     indicators = []
-    for target, rule in ctx.targets:
+    for applied in ctx.targets:
+        target, rule = applied.target, applied.rule
         if target.kind not in CITY_KINDS or target.jurisdiction != jurisdiction:
             continue
         threshold = target.threshold if target.threshold is not None else rule.value
@@ -174,9 +176,8 @@ def city_indicators(args: dict[str, Any]) -> dict[str, Any]:
                        "enterprises": len(sums)}
         verdict = judge(numerator, denominator, threshold, rule.comparison)
         indicators.append({
-            "key": target.key, "kind": target.kind, "rule_code": rule.code, "rule_id": rule.id,
-            "subject": rule.subject, "comparison": rule.comparison, "target": tonnes_text(threshold),
-            "source_document": rule.source_document, "source_item": rule.source_item, **counted,
+            **applied.cited(), "kind": target.kind, "subject": rule.subject, "comparison": rule.comparison,
+            "target": tonnes_text(threshold), **counted,
             **verdict, "share": text(verdict["share"]), "margin_pp": text(verdict["margin_pp"]),
         })
     return {"city_code": city_code, "jurisdiction": jurisdiction, "month": month, "period": args["period"],

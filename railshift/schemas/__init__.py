@@ -12,23 +12,28 @@ from railshift.schemas.declarations import (
 )
 from railshift.schemas.enterprises import EnterpriseInSchema, EnterpriseQuerySchema, EnterpriseSchema
 from railshift.schemas.files import ExportQuerySchema, FormatQuerySchema, UploadQuerySchema, UploadResultSchema
+from railshift.schemas.ratios import CityIndicatorsSchema, EnterpriseRatiosSchema, NonCompliantSchema, RankingSchema
 from railshift.schemas.targets import TargetInSchema, TargetSchema, TargetsSchema
 from railshift.schemas.views import CityIndicatorQuerySchema, RatioQuerySchema, TrendQuerySchema, ViewQuerySchema
 
 __all__ = [
     "MAX_TONNES",
     "CityIndicatorQuerySchema",
+    "CityIndicatorsSchema",
     "DeclarationInSchema",
     "DeclarationQuerySchema",
     "DeclarationSchema",
     "DeclarationSummarySchema",
     "EnterpriseInSchema",
     "EnterpriseQuerySchema",
+    "EnterpriseRatiosSchema",
     "EnterpriseSchema",
     "ExportQuerySchema",
     "FormatQuerySchema",
+    "NonCompliantSchema",
     "PendingQuerySchema",
     "PendingSchema",
+    "RankingSchema",
     "RatioQuerySchema",
     "TargetInSchema",
     "TargetSchema",

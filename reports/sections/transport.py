@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Source, Table
+from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Source, Table, Target
 from reports.rules import with_totals
 from reports.sections import ReportContext, SectionSpec, cited_rules, parallel
 from shared.client import service_client
@@ -26,6 +26,15 @@ def _tonnes(value: Any) -> float:
 def _fraction(percent: Any) -> float | None:
     """railshift sends shares in percent ('85.30'); the report keeps fractions (0.853)."""
     return None if percent is None else float(Decimal(str(percent)) / 100)
+
+
+def carried_note(target: dict[str, Any]) -> str | None:
+    """'沿用（原规定至2025-12-31止）' when railshift judged by a rule whose own period had ended (carried forward
+    until a later plan replaces it, targets.yaml carry_forward); None when the rule is in force."""
+    if not target.get("carried_forward"):
+        return None
+    end = target.get("rule_effective_to")
+    return f"沿用（原规定至{end}止）" if end else "沿用"
 
 
 def _view(ctx: ReportContext, path: str, ratio: str) -> dict[str, Any]:
@@ -76,10 +85,10 @@ def _non_compliant_table(view: dict[str, Any]) -> Table:
     for row in view["items"]:
         missed = "；".join(
             f"{t['ratio']} {t['share'] or '—'}% {t['comparison']} {t['target']}%"
-            f"（{t['source_document']} {t['source_item']}）"
+            f"（{t['source_document']} {t['source_item']}{_also(carried_note(t))}）"
             for t in row["targets"]
         )
-        flags = "；".join(f["reason"] for f in row["flags"])
+        flags = "；".join(f"{f['reason']}{_also(carried_note(f))}" for f in row["flags"])
         margin = row.get("worst_margin_pp")
         rows.append(
             {
@@ -100,6 +109,10 @@ def _non_compliant_table(view: dict[str, Any]) -> Table:
         Column("flags", "铁路专用线义务", "Siding obligation"),
     ]
     return Table("non_compliant", "未达标企业名单", "Non-compliant enterprises", columns, rows)
+
+
+def _also(note: str | None) -> str:
+    return f"，{note}" if note else ""
 
 
 def gap_rows(name: str, uscc: str, declaration: dict[str, Any]) -> list[dict[str, Any]]:
@@ -202,6 +215,7 @@ def target_rows(name: str, district: str, answer: dict[str, Any], ratio_names: d
             "target": _fraction(target["target"]), "margin_pp": None if margin is None else float(margin),
             "verdict": VERDICT_ZH[target.get("compliant")],
             "source": f"{target['source_document']} {target['source_item']}",
+            "carried_forward": carried_note(target),
         })  # fmt: skip
     return rows
 
@@ -219,6 +233,7 @@ TARGET_COLUMNS = [
     Column("margin_pp", "差距（百分点）", "Margin (pp)", ColumnFormat.DECIMAL),
     Column("verdict", "结论", "Verdict"),
     Column("source", "依据", "Source"),
+    Column("carried_forward", "目标沿用", "Carried forward"),  # the rule's period ended; still the yardstick
 ]
 
 
@@ -234,9 +249,12 @@ def judged_first(rail: dict[str, Any], failing: dict[str, Any], limit: int) -> l
     ))[:limit]  # fmt: skip
 
 
-def _target_table(ctx: ReportContext, enterprises: list[dict[str, Any]], ratio_names: dict[str, str]) -> Table:
+def _target_table(
+    ctx: ReportContext, enterprises: list[dict[str, Any]], ratio_names: dict[str, str]
+) -> tuple[Table, list[dict[str, Any]]]:
     """The share targets in force in the month of each enterprise shown, as railshift judged them (one call each:
-    railshift has no bulk view of per-enterprise verdicts, so the section asks for a bounded number)."""
+    railshift has no bulk view of per-enterprise verdicts, so the section asks for a bounded number), and every
+    verdict and siding flag read."""
     client = service_client(SERVICE)
     answers = parallel(
         lambda row: client.get(f"/api/v1/enterprises/{row['uscc']}/ratios", params={"month": ctx.month}), enterprises
@@ -247,8 +265,24 @@ def _target_table(ctx: ReportContext, enterprises: list[dict[str, Any]], ratio_n
     rows = []
     for row, answer in zip(enterprises, answers, strict=True):
         rows += target_rows(row["name"], row["district_code"], answer, ratio_names)
-    return Table("targets", "各企业考核指标与目标", "Each enterprise's measures against its targets", TARGET_COLUMNS,
-                 rows)  # fmt: skip
+    table = Table("targets", "各企业考核指标与目标", "Each enterprise's measures against its targets", TARGET_COLUMNS,
+                  rows)  # fmt: skip
+    return table, [t for answer in answers for t in (*answer["month"]["targets"], *answer["month"]["flags"])]
+
+
+def carried_rules(judged: list[dict[str, Any]]) -> list[Target]:
+    """The rules railshift judged by although their period had ended (carried forward), once each: the
+    report cites them beside the rules in force on the month's last day, which they are not."""
+    cited: dict[int, Target] = {}
+    for t in judged:
+        note = carried_note(t)
+        if note and t["rule_id"] not in cited:
+            cited[t["rule_id"]] = Target(
+                code=t["rule_code"], document=t["source_document"], item=t["source_item"], value=t.get("target"),
+                unit="percent" if "target" in t else None, comparison=t.get("comparison"),
+                description=f"{t['jurisdiction']}: {note}, carried forward until a later plan replaces it",
+            )  # fmt: skip
+    return list(cited.values())
 
 
 def build(ctx: ReportContext, section: Section) -> None:
@@ -263,7 +297,7 @@ def build(ctx: ReportContext, section: Section) -> None:
     targets_doc = ctx.get(SERVICE, "/api/v1/targets")
     ratio_names = {r["code"]: r["name_zh"] for r in targets_doc["ratio_definitions"]}
     shown = judged_first(rail, failing, TARGETS_SHOWN)
-    targets = _target_table(ctx, shown, ratio_names)
+    targets, judged = _target_table(ctx, shown, ratio_names)
     section.tables = [shares, targets, _non_compliant_table(failing), gaps, not_approved]
     section.charts = [
         Chart(
@@ -284,7 +318,14 @@ def build(ctx: ReportContext, section: Section) -> None:
             "注意：各企业铁路运量合计与 railshift 汇总不一致 (rail tonnes do not add up to railshift's total)"
         )
     codes = {t["rule_code"] for t in targets_doc["targets"] if t["jurisdiction"] == ctx.jurisdiction}
-    section.targets = cited_rules(ctx, SERVICE, codes)
+    judged += [t for row in failing["items"] for t in (*row["targets"], *row["flags"])]
+    section.targets = cited_rules(ctx, SERVICE, codes) + carried_rules(judged)
+    if any(carried_note(t) for t in judged):
+        section.notes.append(
+            "标注“沿用”的目标：其规定的执行期已结束、尚无新规定替代，仍按原目标考核（railshift targets.yaml "
+            "carry_forward）。 Targets marked 沿用 are carried forward: their rule's period has ended and no later "
+            "plan has replaced it yet, so they remain the yardstick."
+        )
     section.notes.append(
         f"{rail['enterprises']} 家企业，{rail['declared']} 家已有审核通过的申报；比例按审核通过的申报计算。"
         f" {rail['enterprises']} enterprises, {rail['declared']} with an approved declaration (official figures)."

@@ -67,15 +67,18 @@ def test_transport_shares_per_enterprise_add_up_to_the_district_total(as_role, r
 def test_transport_lists_the_non_compliant_and_the_unapproved_with_the_plan_cited(as_role, railshift_data):
     section = _section(_report(as_role, DISTRICT), "transport")
     failing = [row["uscc"] for row in _table(section, "non_compliant")["rows"]]
-    assert failing == [railshift_data["dirty"]]
-    missed = _table(section, "non_compliant")["rows"][0]["missed"]
-    assert "clean" in missed and "临政办发〔2024〕40号" in missed
+    # Worst first: the dirty mine misses both; the clean one only the 2020 80 % rail target, carried forward.
+    assert failing == [railshift_data["dirty"], railshift_data["clean"]]
+    dirty, clean = (row["missed"] for row in _table(section, "non_compliant")["rows"])
+    assert "clean" in dirty and "临政办发〔2024〕40号" in dirty
+    assert clean == "rail 70.00% >= 80%（临政办发〔2020〕13号 四(三) item 14，沿用（原规定至2020-12-31止））"
     pending = {row["uscc"]: row["status"] for row in _table(section, "not_approved")["rows"]}
     assert pending == {railshift_data["waiting"]: "已提交"}
     cited = {(t["code"], t["document"]) for t in section["targets"]}
     assert ("clean_transport_share.coal", "临政办发〔2024〕40号") in cited
-    # Targets not in force in October 2025 are not cited (the 2020 rail target ended with 2020).
-    assert "rail_share.bulk_freight_with_siding" not in {t["code"] for t in section["targets"]}
+    # The 2020 rail target ended with 2020: cited as carried forward (沿用), not as in force.
+    carried = {t["code"]: t["description"] for t in section["targets"]}["rail_share.bulk_freight_with_siding"]
+    assert carried.startswith("linfen: 沿用（原规定至2020-12-31止）")
     assert {s["service"] for s in section["sources"]} == {"railshift"}
     assert all(s["as_of"] for s in section["sources"])
 
@@ -89,13 +92,17 @@ def test_the_city_report_includes_every_district(as_role, railshift_data):
 def test_each_enterprise_is_judged_against_its_own_target_drawn_as_a_line(as_role, railshift_data):
     section = _section(_report(as_role, DISTRICT), "transport")
     targets = _table(section, "targets")
-    rows = {row["uscc"]: row for row in targets["rows"]}
+    rows = {row["uscc"]: row for row in targets["rows"] if row["ratio"] == "清洁运输比例"}
     # Only enterprises with approved figures are judged; the waiting one is listed as not approved instead.
-    assert set(rows) == {railshift_data["clean"], railshift_data["dirty"]}
+    assert {row["uscc"] for row in targets["rows"]} == set(rows) == {railshift_data["clean"], railshift_data["dirty"]}
     clean, dirty = rows[railshift_data["clean"]], rows[railshift_data["dirty"]]
     assert (clean["ratio"], clean["share"], clean["target"], clean["margin_pp"]) == ("清洁运输比例", 0.9, 0.8, 10.0)
     assert (clean["verdict"], dirty["verdict"], dirty["margin_pp"]) == ("达标", "未达标", -50.0)
     assert "临政办发〔2024〕40号" in dirty["source"]
+    assert clean["carried_forward"] is None  # 临政办发〔2024〕40号's 2025 coal target is in force in October 2025
+    rail = [row for row in targets["rows"] if row["ratio"] == "铁路运输比例"]
+    assert {(row["uscc"], row["target"], row["carried_forward"]) for row in rail} == {
+        (code, 0.8, "沿用（原规定至2020-12-31止）") for code in (railshift_data["clean"], railshift_data["dirty"])}
     chart = next(c for c in section["charts"] if c["table"] == "targets")
     assert (chart["kind"], chart["value"], chart["target"]) == ("share_vs_target", "share", "target")
 
