@@ -1,4 +1,5 @@
-"""The `lantian` command as an operator uses it: migrate, seed, tokens, and `run` bringing all four services up."""
+"""The `lantian` command as an operator uses it: migrate, seed, tokens, and `run` bringing all four services and the
+console up (issue 10's "done when": one demo login printed per role, each opening that role's start page)."""
 
 from __future__ import annotations
 
@@ -102,7 +103,15 @@ def test_bad_token_requests_are_refused_with_the_reason(env):
     assert no_site.returncode == 2 and "site" in no_site.stderr
 
 
-def test_run_brings_all_four_up_and_prints_a_working_admin_token(env):
+LOGIN = re.compile(r"^  (admin|environment|transport|police|enterprise)\s+(\S+)\s+(\S+)$")
+HOMES = {"admin": "/admin/users", "environment": "/environment/", "transport": "/transport/reviews",
+         "police": "/police/check", "enterprise": "/enterprise/declarations"}
+
+
+@pytest.mark.e2e
+def test_run_brings_all_four_and_the_console_up_and_prints_working_logins(env, databases):
+    env = {**env, "LANTIAN_CONSOLE_DATABASE_URL": databases.new("cli_console"),
+           "LANTIAN_CONSOLE_SECURE_COOKIE": "0"}  # plain HTTP here, as on a closed LAN
     lantian(env, "db", "upgrade")
     lantian(env, "demo", "seed")
     base = free_port_block(4)
@@ -116,13 +125,14 @@ def test_run_brings_all_four_up_and_prints_a_working_admin_token(env):
     )
     lines: list[str] = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
             line = process.stdout.readline()
             assert line, "lantian run exited: " + "".join(lines)
             lines.append(line)
             if line.startswith("Ctrl-C"):
                 break
+        _check_console_logins(f"http://127.0.0.1:{base}/", [line.rstrip("\n") for line in lines])
         token = lines[lines.index("admin token (30 days):\n") + 1].strip()
         headers = {"Authorization": f"Bearer {token}"}
         for offset, service in enumerate(SERVICES, start=1):
@@ -141,7 +151,22 @@ def test_run_brings_all_four_up_and_prints_a_working_admin_token(env):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
-    for offset in range(1, 5):
+    for offset in range(5):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{base + offset}/health", timeout=2)
     assert Path(env["LANTIAN_VAR_DIR"], "log", "reports.log").exists()
+
+
+def _check_console_logins(console: str, lines: list[str]) -> None:
+    """The console's address and one demo login per role are printed, and each logs in to its start page."""
+    assert any(line.startswith(f"console: {console}") for line in lines), lines
+    logins = {m.group(1): (m.group(2), m.group(3)) for m in map(LOGIN.match, lines) if m}
+    assert set(logins) == set(HOMES)
+    for role, (username, password) in logins.items():
+        http = requests.Session()
+        form = http.get(f"{console}login", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        answer = http.post(f"{console}login", timeout=30, allow_redirects=False,
+                           data={"username": username, "password": password, "csrf_token": token})
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(HOMES[role]), (role, answer.text)
+        assert http.get(f"{console.rstrip('/')}{HOMES[role]}", timeout=30).status_code == 200
