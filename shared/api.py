@@ -16,7 +16,7 @@ from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy import text
 from webargs.flaskparser import FlaskParser, abort
 
-from shared.auth import current_principal, require_role
+from shared.auth import check_role, current_principal, require_role
 from shared.db import session, unit_of_work
 from shared.errors import PROBLEM_MIMETYPE, ServiceUnavailable, UnsupportedMediaType, handle_http_exception
 from shared.migrate import is_current
@@ -205,6 +205,17 @@ def accepts(*mimetypes: str) -> Callable[[F], F]:
         return view
 
     return decorator
+
+
+def check_role_first() -> None:
+    """403 before the body or query is read: a caller whose role may not do this learns nothing of what the
+    operation would accept (its validation errors) and costs no parsing."""
+    if not request.path.startswith("/api/"):
+        return
+    handler = view_handler(current_app, request.endpoint or "", request.method)
+    allowed = getattr(handler, "__lantian_roles__", None)
+    if allowed is not None:
+        check_role(allowed)
 
 
 def check_content_type() -> None:

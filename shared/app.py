@@ -11,7 +11,7 @@ from flask import Flask, send_from_directory
 from prometheus_client import CollectorRegistry
 from werkzeug.routing import IntegerConverter
 
-from shared.api import Blueprint, LantianApi, check_content_type, ops_blueprint
+from shared.api import Blueprint, LantianApi, check_content_type, check_role_first, ops_blueprint
 from shared.auth import init_auth
 from shared.config import Settings
 from shared.db import Database
@@ -73,6 +73,7 @@ def create_service_app(
     app.extensions["lantian.auth_db"] = auth_database
     init_request_logging(app)  # first, so even a 401 carries its request id
     init_auth(app, auth_database, settings.secret_key, settings.revocation_cache_seconds)
+    app.before_request(check_role_first)  # authorisation, then the body's type, then its contents
     app.before_request(check_content_type)
 
     api = LantianApi(app)

@@ -202,17 +202,24 @@ def current_principal() -> Principal:
     return principal
 
 
+def check_role(allowed: tuple[Role, ...]) -> None:
+    """403 unless the caller has one of these roles (admin always)."""
+    principal = current_principal()
+    if not principal.has_role(*allowed):
+        names = ", ".join(r.value for r in allowed)
+        raise Forbidden(f"role {principal.role.value!r} may not do this; allowed: admin, {names}")
+
+
 def require_role(*roles: Role | str) -> Callable[[F], F]:
-    """Allow the view to the given roles (admin always); 403 for any other authenticated caller."""
+    """Allow the view to the given roles (admin always); 403 for any other authenticated caller. The app checks
+    this before it reads the request's arguments (shared.api.check_role_first); the wrapper keeps a view safe
+    however it is called."""
     allowed = tuple(Role(r) for r in roles)
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = current_principal()
-            if not principal.has_role(*allowed):
-                names = ", ".join(r.value for r in allowed)
-                raise Forbidden(f"role {principal.role.value!r} may not do this; allowed: admin, {names}")
+            check_role(allowed)
             return view(*args, **kwargs)
 
         wrapper.__lantian_roles__ = allowed  # type: ignore[attr-defined]

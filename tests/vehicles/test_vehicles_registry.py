@@ -220,6 +220,15 @@ def test_police_read_the_registry_but_change_no_fact_in_it(as_role):
     assert as_role("service").get("/api/v1/changes").get_json()["items"] == changes_before
 
 
+def test_a_role_that_may_not_write_is_refused_before_its_body_is_read(as_role):
+    # a 422 would tell the caller what the operation accepts; the role decides first, then the content type
+    police = as_role("police")
+    for answer in (police.post("/api/v1/vehicles", json={"plate": ""}),
+                   police.post("/api/v1/vehicles", data="not json", content_type="text/plain")):
+        assert answer.status_code == 403, answer.get_json()
+        assert answer.get_json()["detail"].startswith("role 'police' may not do this")
+
+
 def test_vins_are_optional_but_checked(as_role):
     clerk = as_role("transport")
     record = register(clerk, vehicle(vin=None))
