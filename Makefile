@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make test runs the test files in parallel, a file per worker (its module fixtures start once); 1 runs them in turn
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench fuzz clean
 
@@ -24,7 +26,7 @@ test: $(STAMP)
 	scripts/ensure-postgres
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
