@@ -695,6 +695,8 @@ REASONS_ZH: list[tuple[str, str]] = [
     (r"^character (\d+) '(.)' must be a letter", "第 {0} 位“{1}”应为字母（发牌机关代号，不含 I、O）"),
     (r"^character (\d+) '(.)' is not a letter or digit", "第 {0} 位“{1}”不是字母或数字"),
     (r"^new-energy plate needs an energy letter", "新能源号牌须有能源字母（小型车在序号首位，大型车在五位数字之后）"),
+    (r"^'(.*)' is not a registration code in an accepted format", "“{0}”不是规定格式的机械登记编码（应为登记平台发放的 6 至 32 位字母和数字）"),
+    (r"^a machinery registration code is required", "须填写机械登记编码"),
     (r"^no plate was read", "未读到号牌"),
     (r"^no readable plate \(received '(.*)'\)", "号牌无法辨认（收到“{0}”）"),
     (r"^'(.*)' is not a plate colour", "“{0}”不是号牌颜色"),

@@ -62,6 +62,15 @@ def test_a_string_that_is_no_plate_is_explained_in_chinese(app):
     assert "characters is not a plate" in _text(_english(client, "/police/check?q=" + "晋" + "1" * 30))
 
 
+def test_a_string_that_is_no_machinery_code_is_explained_in_chinese(app):
+    client = logged_in(app, "police", "zhang.wei")
+    text = _text(client.get("/police/check?q=AB1&kind=machine").get_data(as_text=True))
+    assert "“AB1”不是规定格式的机械登记编码" in text
+    assert "accepted format" not in text  # vehicles' English words stay for the English interface
+    english = _text(_english(client, "/police/check?q=AB1%26kind=machine"))
+    assert "is not a registration code in an accepted format" in english
+
+
 def test_a_ban_reason_reads_in_chinese_with_its_plan_item_as_an_article(app):
     client = logged_in(app, "environment", "wang.min")
     html = client.get(f"/environment/machinery/{LEZ_MACHINE}").get_data(as_text=True)
