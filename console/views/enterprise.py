@@ -81,12 +81,13 @@ def draft(month: str) -> Any:
 @bp.get("/declarations/<int:declaration_id>")
 @roles_required(ConsoleRole.ENTERPRISE)
 def declaration(declaration_id: int) -> Any:
-    """One of its declarations: lines, status, the bureau's comments and reasons, what it may do next."""
+    """One of its declarations: lines, that version's shares against its targets, status, the bureau's comments
+    and reasons, what it may do next."""
     found = fetch(RAILSHIFT, f"/api/v1/declarations/{declaration_id}", main=True)
     ratios = None
     if found.ok:
         ratios = fetch(RAILSHIFT, f"/api/v1/enterprises/{found.data['uscc']}/ratios",
-                       {"month": found.data["month"], "include_drafts": "true"})
+                       {"month": found.data["month"], "declaration_id": declaration_id})
     return render_template("declarations/detail.html", found=found, ratios=ratios, reviewer=False)
 
 

@@ -28,11 +28,14 @@ def reviews() -> Any:
 @bp.get("/declarations/<int:declaration_id>")
 @roles_required(ConsoleRole.TRANSPORT, ConsoleRole.ENVIRONMENT)
 def declaration(declaration_id: int) -> Any:
-    """One declaration with its lines, the enterprise's shares against its targets and the reconciliation gap."""
+    """One declaration with its lines, that version's shares against the enterprise's targets and the
+    reconciliation gap."""
     found = fetch(RAILSHIFT, f"/api/v1/declarations/{declaration_id}", main=True)
     ratios = None
     if found.ok:
-        ratios = fetch(RAILSHIFT, f"/api/v1/enterprises/{found.data['uscc']}/ratios", {"month": found.data["month"]})
+        # the version on the page, not the approved figures: a reviewer judges it before approving it
+        ratios = fetch(RAILSHIFT, f"/api/v1/enterprises/{found.data['uscc']}/ratios",
+                       {"month": found.data["month"], "declaration_id": declaration_id})
     return render_template("declarations/detail.html", found=found, ratios=ratios, reviewer=True)
 
 

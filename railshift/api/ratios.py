@@ -30,8 +30,10 @@ VIEWERS = (Role.TRANSPORT, Role.ENVIRONMENT, Role.SERVICE)
 @blp.response(200, EnterpriseRatiosSchema)
 @require_role(*VIEWERS, Role.ENTERPRISE)
 def enterprise(args: dict[str, Any], uscc: str) -> Any:
-    """The month and year to date: each share, each applicable target, compliant or not and by how much."""
-    return enterprise_ratios(uscc_or_422(uscc), args["month"], args["include_drafts"], current_principal())
+    """The month and year to date: each share, each applicable target, compliant or not and by how much
+    (approved figures, or those of one version: `declaration_id`, `include_drafts`)."""
+    return enterprise_ratios(uscc_or_422(uscc), args["month"], args["include_drafts"], current_principal(),
+                             args["declaration_id"])
 
 
 @blp.route("/ratios/ranking")

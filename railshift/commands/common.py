@@ -7,7 +7,9 @@ from datetime import date, datetime
 from flask import current_app
 from marshmallow import ValidationError
 
+from railshift.models import Declaration
 from railshift.rules import is_future_month
+from railshift.terms import DeclarationStatus
 from shared.auth import Principal, Role
 from shared.errors import Forbidden
 from shared.timeutil import zone
@@ -39,6 +41,13 @@ def check_may_see_drafts(principal: Principal) -> None:
     """A draft is the enterprise's own workspace: the bureaus see a declaration once it is submitted."""
     if principal.role not in (Role.ENTERPRISE, Role.ADMIN):
         raise Forbidden("drafts are visible to their enterprise only; the bureaus see declarations once submitted")
+
+
+def check_may_read(principal: Principal, declaration: Declaration) -> None:
+    """One declaration version: its enterprise reads it; the bureaus read it once it is no longer a draft."""
+    check_scope(principal, declaration.uscc)
+    if declaration.status == DeclarationStatus.DRAFT:
+        check_may_see_drafts(principal)
 
 
 def hides_drafts(principal: Principal) -> bool:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from railshift import cities, daos
 from railshift.cities import city_jurisdictions
-from railshift.commands.common import check_may_see_drafts, check_scope
-from railshift.models import Enterprise, PolicyRule, RatioDefinition, Target
+from railshift.commands.common import check_may_read, check_may_see_drafts, check_scope
+from railshift.models import Declaration, Enterprise, PolicyRule, RatioDefinition, Target
 from railshift.rules import (
     RatioSpec,
     Totals,
@@ -27,6 +28,7 @@ from railshift.rules import (
 )
 from shared.auth import Principal
 from shared.db import session, utcnow
+from shared.errors import NotFound
 from shared.policy import pick_rule
 from shared.timeutil import month_range, months_between
 
@@ -166,34 +168,62 @@ def ytd_months(month: str) -> list[str]:
     return months_between(f"{month[:4]}-01", month)
 
 
-def enterprise_ratios(uscc: str, month: str, include_drafts: bool, principal: Principal) -> dict[str, Any]:
+def _version_shown(
+    db_session: Session, enterprise: Enterprise, month: str, include_drafts: bool, declaration_id: int | None,
+    principal: Principal,
+) -> Declaration | None:
+    """The version whose lines stand in for the month's official ones: the one asked for by `declaration_id`,
+    or with `include_drafts` the newest version of the month (None: approved figures only)."""
+    if declaration_id is not None:
+        try:
+            declaration = daos.declaration_or_404(db_session, declaration_id)
+        except NotFound:
+            raise ValidationError({"declaration_id": [f"no declaration with id {declaration_id}"]}) from None
+        check_may_read(principal, declaration)
+        if declaration.enterprise_id != enterprise.id or declaration.month != month:
+            raise ValidationError({"declaration_id": [
+                f"declaration {declaration_id} is {declaration.uscc}'s for {declaration.month}, "
+                f"not {enterprise.uscc}'s for {month}"]})
+        return declaration
+    if include_drafts:
+        newest = daos.versions(db_session, enterprise.id, month)
+        return newest[-1] if newest else None
+    return None
+
+
+def enterprise_ratios(
+    uscc: str, month: str, include_drafts: bool, principal: Principal, declaration_id: int | None = None
+) -> dict[str, Any]:
     """An enterprise's month and year-to-date shares against each applicable target.
 
-    Official figures only count approved versions; `include_drafts` shows the enterprise its newest version
-    of the month whatever its state (the bureaus' views never do).
+    Official figures only count approved versions. `include_drafts` shows the enterprise its newest version of
+    the month whatever its state; `declaration_id` shows one version (a reviewer's view of the version under
+    review, before approving it) to whoever may read that version. Either way the version's lines replace the
+    official ones in the month and in the year to date, and `basis` names the version.
     """
     check_scope(principal, uscc)
     if include_drafts:
         check_may_see_drafts(principal)
     db_session = session()
     enterprise = daos.enterprise_or_404(db_session, uscc)
+    shown = _version_shown(db_session, enterprise, month, include_drafts, declaration_id, principal)
     ctx = Context.load(db_session, month)
     basis = "approved"
     monthly = _totals_of(daos.official_totals(db_session, [month], [enterprise.id])).get(enterprise.id)
     ytd = _totals_of(daos.official_totals(db_session, ytd_months(month), [enterprise.id])).get(enterprise.id)
-    if include_drafts:
-        newest = daos.versions(db_session, enterprise.id, month)
-        if newest and not newest[-1].official:
-            basis = f"version {newest[-1].version} ({newest[-1].status})"
-            previous = monthly or {}
-            monthly = sum_lines(newest[-1].lines)
-            ytd = dict(ytd or {})
-            for key, tonnes in previous.items():
-                ytd[key] -= tonnes
-            for key, tonnes in monthly.items():
-                ytd[key] = ytd.get(key, Decimal(0)) + tonnes
+    if shown is not None and not shown.official:
+        basis = f"version {shown.version} ({shown.status})"
+        previous = monthly or {}
+        monthly = sum_lines(shown.lines)
+        ytd = dict(ytd or {})
+        for key, tonnes in previous.items():
+            ytd[key] -= tonnes
+        for key, tonnes in monthly.items():
+            ytd[key] = ytd.get(key, Decimal(0)) + tonnes
     result: dict[str, Any] = {
         "uscc": uscc, "name": enterprise.name, "month": month, "basis": basis, "as_of": utcnow().isoformat(),
+        "declaration": None if shown is None else {
+            "id": shown.id, "version": shown.version, "status": shown.status, "official": shown.official},
     }
     for label, totals in (("month", monthly), ("ytd", ytd)):
         result[label] = {

@@ -62,10 +62,24 @@ class PeriodRatiosSchema(Schema):
     compliant = fields.Boolean(allow_none=True)
 
 
+class BasisVersionSchema(Schema):
+    """The declaration version the figures were asked for (declaration_id) or found (include_drafts)."""
+
+    id = fields.Integer()
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "draft, submitted, returned, resubmitted or approved"})
+    official = fields.Boolean(metadata={"description": "true: the approved version the official figures count, "
+                                                       "so the figures are the official ones (basis approved)"})
+
+
 class EnterpriseRatiosSchema(Schema):
     uscc = fields.String()
     name = fields.String()
-    basis = fields.String(metadata={"description": "approved, or the draft version shown to its enterprise"})
+    basis = fields.String(metadata={"description": "approved, or the version whose lines replace the approved "
+                                                   "ones: \"version 2 (submitted)\""})
+    declaration = fields.Nested(BasisVersionSchema, allow_none=True, metadata={
+        "description": "the version asked for (declaration_id) or the newest one (include_drafts); null when "
+                       "neither was asked"})
     as_of = fields.String(metadata={"format": "date-time"})
     month = fields.Nested(PeriodRatiosSchema, metadata={"description": "the month asked for"})
     ytd = fields.Nested(PeriodRatiosSchema)

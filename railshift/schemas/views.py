@@ -13,7 +13,17 @@ class RatioQuerySchema(Schema):
     month = fields.String(required=True, validate=valid_month, metadata={"example": "2025-03"})
     include_drafts = fields.Boolean(
         load_default=False,
-        metadata={"description": "an enterprise's own figures from its newest version even if not approved"},
+        metadata={"description": "an enterprise's own figures from its newest version even if not approved "
+                                 "(the enterprise and admin only)"},
+    )
+    declaration_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "the figures of this version of the month's declaration (its lines replace the "
+                                 "approved ones in the month and the year to date; `basis` names it): e.g. the "
+                                 "version under review, for its reviewer. It must be this enterprise's, for this "
+                                 "month (else 422); whoever may read the declaration may ask (a draft: its "
+                                 "enterprise only, else 403). Not with include_drafts"},
     )
 
     @validates("month")
@@ -21,6 +31,11 @@ class RatioQuerySchema(Schema):
         from railshift.commands.common import reject_future_month
 
         reject_future_month(value)
+
+    @validates_schema
+    def _one_version(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("include_drafts") and data.get("declaration_id") is not None:
+            raise ValidationError("give declaration_id or include_drafts, not both", "declaration_id")
 
 
 class ViewQuerySchema(Schema):

@@ -120,6 +120,24 @@ def test_a_declaration_shows_each_target_its_verdict_and_source(app, railshift_d
     assert "临政办发〔2024〕40号" in targets
 
 
+def test_the_reviewer_sees_the_shares_and_verdicts_of_the_submitted_version_not_undeclared(app):
+    enterprise = _as(app, "enterprise", uscc=DEMO_STEEL_USCC)
+    url = _submit_draft(enterprise, "2026-08")  # a month no other test declares: nothing approved in it
+    declaration_id = int(url.rsplit("/", 1)[1])
+    for client in (_as(app, "transport"), _as(app, "environment"), enterprise):
+        page = f"/transport/declarations/{declaration_id}" if client is not enterprise else url
+        html = client.get(page).get_data(as_text=True)
+        targets = html[html.index('id="targets-h"'):html.index('id="recon-h"')]
+        assert "依据: 第1版（已提交，待审核）" in targets
+        month = [row for period, row in re.findall(r"<tr><td>(当月|年初至今)</td>(.*?)</tr>", targets, re.S)
+                 if period == "当月"]
+        # the steel works' 80 000 t of 100 000 t by rail: 80.00 % against Linfen's 80 % siding target, met
+        rail = next(row for row in month if "铁路运输比例" in row and "&gt;= 80" in row)
+        assert re.search(r'<td class="num">80.00</td>', rail)
+        assert re.search(r'<td class="verdict good">达标</td>', rail)
+        assert "未申报" not in targets
+
+
 def test_a_target_whose_plan_ended_is_shown_as_carried_forward(app, railshift_demo):
     token = make_token("transport")
     found = requests.get(f"{railshift_demo.url}/api/v1/declarations", headers={"Authorization": f"Bearer {token}"},

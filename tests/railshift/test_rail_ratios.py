@@ -10,6 +10,7 @@ from tests.railshift.factories import (
     line,
     rail_split,
     register,
+    step,
 )
 
 
@@ -113,6 +114,68 @@ def test_official_figures_count_only_approved_versions_and_drafts_show_only_to_t
     assert mine["basis"] == f"version {correction['version']} (draft)"
     assert mine["month"]["shares"]["rail"]["share"] == "100.00"
     assert mine["ytd"]["shares"]["rail"]["share"] == "95.00"  # (900 + 1000) / 2000
+
+
+def test_a_reviewer_sees_the_shares_and_verdicts_of_the_version_under_review_before_approving_it(as_role, seeded):
+    code = register(as_role)
+    approved(as_role, code, "2020-04", rail_split(900, 100))
+    may = approved(as_role, code, "2020-05", rail_split(700, 300))
+    correction = as_role("enterprise", uscc=code).post(f"/api/v1/declarations/{may['id']}/corrections").get_json()
+    declare(as_role, code, "2020-05", rail_split(1000, 0))
+    assert step(as_role, correction["id"], "submit", "enterprise", code).status_code == 200
+    for role in ("transport", "environment"):
+        review = _ratios(as_role, code, "2020-05", role=role, declaration_id=correction["id"])
+        assert review["basis"] == "version 2 (submitted)"
+        assert review["declaration"] == {"id": correction["id"], "version": 2, "status": "submitted",
+                                         "official": False}
+        assert review["month"]["shares"]["rail"]["share"] == "100.00"
+        assert review["ytd"]["shares"]["rail"]["share"] == "95.00"  # (900 + 1000) / 2000
+        rail = _by_key(review["month"])["linfen.rail_share.bulk_freight_with_siding"]
+        assert (rail["share"], rail["status"], rail["compliant"]) == ("100.00", "compliant", True)
+    approved_one = _ratios(as_role, code, "2020-05", declaration_id=may["id"])
+    assert approved_one["basis"] == "approved" and approved_one["month"]["shares"]["rail"]["share"] == "70.00"
+    # the official figures stay the approved version's until the correction is approved
+    assert _ratios(as_role, code, "2020-05")["month"]["shares"]["rail"]["share"] == "70.00"
+    ranking = as_role("transport").get("/api/v1/ratios/ranking",
+                                       query_string={"month": "2020-05", "city_code": "141000"}).get_json()
+    assert [r["share"] for r in ranking["items"] if r["uscc"] == code] == ["70.00"]
+
+
+def test_a_first_declaration_under_review_is_judged_not_shown_as_undeclared(as_role, seeded):
+    code = register(as_role)
+    draft = declare(as_role, code, "2020-06", rail_split(600, 400))
+    assert step(as_role, draft["id"], "submit", "enterprise", code).status_code == 200
+    assert _ratios(as_role, code, "2020-06")["month"]["declared"] is False
+    review = _ratios(as_role, code, "2020-06", declaration_id=draft["id"])
+    assert review["basis"] == "version 1 (submitted)" and review["month"]["declared"] is True
+    rail = _by_key(review["month"])["linfen.rail_share.bulk_freight_with_siding"]
+    assert (rail["share"], rail["compliant"], rail["margin_pp"]) == ("60.00", False, "-20.00")
+
+
+def test_a_versions_ratios_follow_who_may_read_that_declaration(as_role, seeded):
+    code, other = register(as_role), register(as_role)
+    submitted = declare(as_role, code, "2020-05", rail_split(800, 200))
+    assert step(as_role, submitted["id"], "submit", "enterprise", code).status_code == 200
+    draft = declare(as_role, other, "2020-05", rail_split(1, 0))
+    mine = _ratios(as_role, other, "2020-05", role="enterprise", declaration_id=draft["id"])
+    assert mine["basis"] == "version 1 (draft)" and mine["month"]["shares"]["rail"]["share"] == "100.00"
+    refusals = [
+        # another tenant's declaration, asked by an enterprise under its own credit code
+        ("enterprise", other, {"declaration_id": submitted["id"]}, 403, None),
+        # a draft, asked by a bureau
+        ("transport", other, {"declaration_id": draft["id"]}, 403, None),
+        # a version of another enterprise, or of another month
+        ("transport", other, {"declaration_id": submitted["id"]}, 422, "declaration_id"),
+        ("transport", code, {"declaration_id": submitted["id"], "month": "2020-04"}, 422, "declaration_id"),
+        ("transport", code, {"declaration_id": 987654}, 422, "declaration_id"),
+        ("enterprise", code, {"declaration_id": submitted["id"], "include_drafts": True}, 422, "declaration_id"),
+    ]
+    for role, asked, query, status, field in refusals:
+        caller = as_role(role, uscc=asked) if role == "enterprise" else as_role(role)
+        response = caller.get(f"/api/v1/enterprises/{asked}/ratios", query_string={"month": "2020-05", **query})
+        assert response.status_code == status, (query, response.get_json())
+        if field:
+            assert field in [e["field"] for e in response.get_json()["errors"]], response.get_json()
 
 
 def test_city_ranking_non_compliant_list_and_trend(as_role, seeded):
