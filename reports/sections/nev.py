@@ -7,6 +7,7 @@ from typing import Any
 from reports.content import Chart, ChartKind, Column, ColumnFormat, Section, Table, Target
 from reports.rules import share, with_totals
 from reports.sections import ReportContext, SectionSpec
+from reports.sections.transport import carried_note
 from shared.timeutil import month_range
 
 SERVICE = "vehicles"
@@ -52,7 +53,16 @@ COLUMNS = [
     Column("added_target", "新增目标", "Additions target", ColumnFormat.PERCENT),
     Column("previous_added_share", "上月新增占比", "Additions share last month", ColumnFormat.PERCENT),
     Column("verdict", "结论", "Verdict"),
+    Column("carried_forward", "目标沿用", "Carried forward"),  # the rule's period ended; still the yardstick
 ]
+
+
+def carried_cell(stock_target: dict[str, Any] | None, added_target: dict[str, Any] | None) -> str | None:
+    """'保有目标沿用（原规定至2020-12-31止）；新增目标…' for the targets vehicles judged by although their rule's
+    period had ended (nev_targets.yaml carry_forward); None when every target shown is in force."""
+    parts = [f"{label}{note}" for label, target in (("保有目标", stock_target), ("新增目标", added_target))
+             if target and (note := carried_note(target))]  # fmt: skip
+    return "；".join(parts) or None
 
 
 def _verdict(*measures: dict[str, Any]) -> str:
@@ -66,7 +76,7 @@ def build(ctx: ReportContext, section: Section) -> None:
     """Per category: stock and the month's additions, NEV share of each against its target, change on last month."""
     now = _shares(ctx, ctx.month)
     before = {row["category"]: row for row in _shares(ctx, ctx.previous)["rows"]}
-    rows, cited = [], {}
+    rows, cited, carried = [], {}, False
     for row in now["rows"]:
         stock, added = row["stock"], row["additions"]
         previous = before.get(row["category"], {}).get("stock", {})
@@ -85,12 +95,16 @@ def build(ctx: ReportContext, section: Section) -> None:
             "added_total": added["total"], "added_nev": added["nev"],
             "added_share": share(added["nev"], added["total"]),
             "added_target": _fraction(added_target and added_target["value"]), "verdict": _verdict(stock, added),
+            "carried_forward": carried_cell(stock_target, added_target),
         })  # fmt: skip
         for target in (stock.get("targets") or []) + (added.get("targets") or []):
+            note = carried_note(target)
+            carried |= note is not None
             cited[target["code"]] = Target(
                 code=target["code"], document=target["source_document"], item=target["source_item"],
                 value=str(target["value"]), unit="percent", comparison=">=",
-                description=f"{row['label_zh']}: {target['basis']}, due {target.get('due') or '—'}",
+                description=f"{row['label_zh']}: {target['basis']}, due {target.get('due') or '—'}"
+                + (f"; {note}, carried forward until a later plan replaces it" if note else ""),
             )  # fmt: skip
     table = Table("categories", "各类公共领域车辆新能源占比", "NEV share per public-fleet category", COLUMNS, rows)
     section.tables = [with_totals(table)]
@@ -108,6 +122,12 @@ def build(ctx: ReportContext, section: Section) -> None:
         ),
     ]
     section.targets = list(cited.values())
+    if carried:
+        section.notes.append(
+            "标注“沿用”的目标：其规定的执行期已结束、尚无新规定替代，仍按原目标考核（vehicles nev_targets.yaml "
+            "carry_forward）。 Targets marked 沿用 are carried forward: their rule's period has ended and no later "
+            "plan has replaced it yet, so they remain the yardstick."
+        )
     section.notes.append(
         "占比为新能源车辆（纯电动、插电混动、燃料电池）占该类车辆的比例；目标取自各自的政策条款。"
         " Shares are NEV over all vehicles of the category; each target as its rule states it."

@@ -55,6 +55,21 @@ def test_nev_shares_list_each_public_fleet(app):
     assert 'id="stack-data"' in html
 
 
+def test_nev_targets_whose_plan_has_ended_are_shown_as_carried_forward(app):
+    # Every Linfen NEV rule had ended by 2025-10-31 (2020 ones 2020-12-31, 临政办发〔2024〕40号 2025-03-31):
+    # their targets still apply, marked carried forward with the rule's own end, instead of "—".
+    client = _bureau(app)
+    html = client.get("/environment/nev?as_of=2025-10-31").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-category="(\w+)">(.*?)</tr>', html, re.S))
+    assert "沿用（原规定至2020-12-31止）" in rows["bus"]  # stock: 临政办发〔2020〕13号
+    assert "沿用（原规定至2025-03-31止）" in rows["bus"]  # additions: 临政办发〔2024〕40号
+    assert "沿用（原规定至2025-03-31止）" in rows["postal_express"]
+    assert re.search(r"<td>—</td></tr>", rows["bus"]) is None
+    client.get("/lang/en")
+    english = client.get("/environment/nev?as_of=2025-10-31").get_data(as_text=True)
+    assert "carried forward (its own period ended 2020-12-31)" in english
+
+
 def test_the_dashboards_are_not_for_the_police(app):
     make_user(app, "police", "zhang.wei")
     client = app.test_client()

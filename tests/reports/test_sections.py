@@ -225,6 +225,8 @@ def test_nev_shares_of_stock_and_additions_against_target_month_on_month(as_role
     assert (bus["added_total"], bus["added_nev"], bus["added_share"]) == (1, 1, 1.0)
     assert bus["previous_added_share"] is None  # no bus was registered in February
     assert bus["added_target"] == 1.0  # every new or replaced bus new-energy or clean (临政办发〔2024〕40号)
+    # The 2020 stock target (100 % by 2020-12-31) is carried forward; the 2024-25 additions one is in force.
+    assert (bus["stock_target"], bus["carried_forward"]) == (1.0, "保有目标沿用（原规定至2020-12-31止）")
     assert table["totals"]["stock_total"] == sum(row["stock_total"] for row in table["rows"])
     assert any(t["document"] == "临政办发〔2024〕40号" for t in section["targets"])
     city_bus = next(

@@ -15,10 +15,10 @@ import yaml
 from shared.db import session
 from shared.errors import ValidationFailed
 from shared.identifiers import division_name
-from shared.policy import rules_in_force
+from shared.policy import pick_rule
 from shared.tabular import table_chunks
 from shared.timeutil import parse_month
-from vehicles.daos.nev import addition_counts, monthly_counts, stock_counts
+from vehicles.daos.nev import addition_counts, monthly_counts, nev_rules, stock_counts
 from vehicles.models import PolicyRule
 from vehicles.rules import percent
 from vehicles.terms import NevCategory, ShareBasis
@@ -26,14 +26,28 @@ from vehicles.terms import NevCategory, ShareBasis
 MEASURES = ("stock", "additions")
 
 
+SETTINGS = frozenset({"carry_forward"})  # nev_targets.yaml's top-level keys that are not categories
+
+
+@functools.cache
+def _targets_file() -> dict[str, Any]:
+    text = resources.files("vehicles").joinpath("nev_targets.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text) or {}
+
+
 @functools.cache
 def category_targets() -> dict[str, dict[str, Any]]:
     """vehicles/nev_targets.yaml: category -> label and the rule codes of its stock and additions targets."""
-    data = yaml.safe_load(resources.files("vehicles").joinpath("nev_targets.yaml").read_text(encoding="utf-8"))
+    data = {key: value for key, value in _targets_file().items() if key not in SETTINGS}
     unknown = set(data) - {c.value for c in NevCategory}
     if unknown:
         raise ValueError(f"nev_targets.yaml names unknown categories: {sorted(unknown)}")
     return data
+
+
+def carry_forward() -> bool:
+    """Whether a target whose rule has lapsed still applies (until a later rule starts), marked carried forward."""
+    return _targets_file().get("carry_forward") is True
 
 
 def basis_of(code: str) -> ShareBasis:
@@ -41,13 +55,44 @@ def basis_of(code: str) -> ShareBasis:
     return ShareBasis(code.split(".", 1)[0])
 
 
-def targets_in_force(jurisdiction: str, category: str, measure: str, day: date) -> list[PolicyRule]:
-    """The rules setting this category's target for this measure in force on `day` in the jurisdiction."""
-    codes = category_targets()[category].get(measure) or []
-    return [rule for code in codes for rule in rules_in_force(session(), PolicyRule, code, day, jurisdiction)]
+@dataclass(frozen=True)
+class TargetInForce:
+    """A target's rule as it applies on a day; `carried_forward` when that rule's own period had ended."""
+
+    rule: PolicyRule
+    carried_forward: bool = False
 
 
-def measure(fuels: Counter[str], rules: Iterable[PolicyRule], replacements: int | None = None) -> dict[str, Any]:
+@dataclass
+class NevTargets:
+    """The NEV target rules of a jurisdiction for some categories, loaded once per request."""
+
+    jurisdiction: str
+    categories: list[str]
+    last_day: date
+    carry_forward: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.carry_forward is None:
+            self.carry_forward = carry_forward()
+        codes = {code for c in self.categories for m in MEASURES for code in category_targets()[c].get(m) or []}
+        self._rules: dict[str, list[PolicyRule]] = defaultdict(list)
+        for rule in nev_rules(session(), codes, self.jurisdiction, self.last_day):
+            self._rules[rule.code].append(rule)
+
+    def in_force(self, category: str, measure: str, day: date) -> list[TargetInForce]:
+        """Each of the category's target rules for the measure that applies on `day`: per code, the latest in
+        force, or (nev_targets.yaml `carry_forward`) the latest that started by then, carried forward until a
+        later rule starts. A later rule under another code of the same category and measure (a plan counting
+        other fuels, e.g. bev_share after nev_share) replaces a carried one too, from its start."""
+        picked = [p for code in category_targets()[category].get(measure) or []
+                  if (p := pick_rule(self._rules.get(code, []), day, bool(self.carry_forward))) is not None]
+        started = [p.rule.effective_from for p in picked]
+        return [TargetInForce(p.rule, p.carried_forward) for p in picked
+                if not p.carried_forward or all(start <= p.rule.effective_to for start in started)]  # fmt: skip
+
+
+def measure(fuels: Counter[str], targets: Iterable[TargetInForce], replacements: int | None = None) -> dict[str, Any]:
     """Totals, the NEV share, and each target with the share it counts and whether it is met."""
     total = sum(fuels.values())
     counted = {basis: sum(n for fuel, n in fuels.items() if fuel in basis.fuels) for basis in ShareBasis}
@@ -61,13 +106,15 @@ def measure(fuels: Counter[str], rules: Iterable[PolicyRule], replacements: int 
     }
     if replacements is not None:
         result["replacements"] = replacements
-    for rule in rules:
+    for applied in targets:
+        rule = applied.rule
         basis = basis_of(rule.code)
         share = percent(counted[basis], total)
         result["targets"].append({
             "code": rule.code, "basis": basis.value, "value": float(rule.value), "due": rule.value_date,
             "share": share, "met": None if share is None else share >= float(rule.value),
             "source_document": rule.source_document, "source_item": rule.source_item, "rule_id": rule.id,
+            "carried_forward": applied.carried_forward, "rule_effective_to": rule.effective_to,
         })  # fmt: skip
     return result
 
@@ -102,10 +149,11 @@ class NevShares:
         db_session = session()
         stock = _tally(stock_counts(db_session, categories, self.as_of, self.district), self.by_district)
         added = _tally(addition_counts(db_session, categories, first, last, self.district), self.by_district)
+        targets = NevTargets(self.jurisdiction, categories, max(self.as_of, last))
         rows = []
         for category in categories:
-            stock_rules = targets_in_force(self.jurisdiction, category, "stock", self.as_of)
-            added_rules = targets_in_force(self.jurisdiction, category, "additions", last)
+            stock_rules = targets.in_force(category, "stock", self.as_of)
+            added_rules = targets.in_force(category, "additions", last)
             districts = sorted({d for (c, d) in stock if c == category} | {d for (c, d) in added if c == category})
             for district in districts if self.by_district else [None]:
                 fuels_added, replacements = added.get((category, district), (Counter(), 0))
@@ -182,6 +230,7 @@ class NevTrend:
             joined[row["month"]][row["fuel"]] += row["n"]
         for row in departed:
             left[row["month"]][row["fuel"]] += row["n"]
+        targets = NevTargets(self.jurisdiction, [self.category], month_end(months[-1]))
         stock: Counter[str] = Counter()
         for month in sorted(m for m in set(joined) | set(left) if m < months[0]):
             stock.update(joined[month])
@@ -193,10 +242,8 @@ class NevTrend:
             end = month_end(month)
             series.append({
                 "month": month,
-                "stock": measure(+stock, targets_in_force(self.jurisdiction, self.category, "stock", end)),
-                "additions": measure(
-                    joined[month], targets_in_force(self.jurisdiction, self.category, "additions", end)
-                ),
+                "stock": measure(+stock, targets.in_force(self.category, "stock", end)),
+                "additions": measure(joined[month], targets.in_force(self.category, "additions", end)),
             })  # fmt: skip
         return {
             "jurisdiction": self.jurisdiction,
@@ -217,9 +264,16 @@ def _target_cells(block: dict[str, Any]) -> tuple[str | None, str | None]:
     targets = block["targets"]
     if not targets:
         return None, None
-    values = "; ".join(f"{t['value']:g} ({t['basis']}: {t['share']})" for t in targets)
+    values = "; ".join(f"{t['value']:g} ({t['basis']}: {t['share']}{_carried(t)})" for t in targets)
     met = "是" if all(t["met"] for t in targets) else "否"
     return values, met
+
+
+def _carried(target: dict[str, Any]) -> str:
+    """', 沿用（原规定至2020-12-31止）' beside a target carried forward past its rule's own end; '' otherwise."""
+    if not target["carried_forward"]:
+        return ""
+    return f", 沿用（原规定至{target['rule_effective_to']}止）"
 
 
 def share_rows(result: dict[str, Any]) -> Iterator[list[object]]:

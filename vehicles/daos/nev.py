@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from vehicles.models import Vehicle
+from vehicles.models import PolicyRule, Vehicle
 
 
 def _filters(categories: list[str], district: str | None) -> list[ColumnElement[bool]]:
@@ -76,3 +76,16 @@ def monthly_counts(
         [dict(r._mapping) for r in session.execute(registered)],
         [dict(r._mapping) for r in session.execute(departed)],
     )
+
+
+def nev_rules(session: Session, codes: set[str], jurisdiction: str, day: date) -> list[PolicyRule]:
+    """The jurisdiction's rules with these codes that started on or before `day`, oldest first (lapsed ones
+    included: the caller decides whether a lapsed target carries forward)."""
+    if not codes:
+        return []
+    query = (
+        select(PolicyRule)
+        .where(PolicyRule.code.in_(codes), PolicyRule.jurisdiction == jurisdiction, PolicyRule.effective_from <= day)
+        .order_by(PolicyRule.effective_from, PolicyRule.id)
+    )
+    return list(session.scalars(query))

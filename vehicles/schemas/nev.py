@@ -51,7 +51,7 @@ class TrendExportQuerySchema(TrendQuerySchema):
 
 
 class TargetSchema(Schema):
-    """A target in force, the share it counts and whether it is met."""
+    """A target applying on the day, the share it counts and whether it is met."""
     code = fields.String()
     basis = fields.String(metadata={"description": "nev_share | nev_or_clean_share | bev_share"})
     value = fields.Float()
@@ -61,6 +61,15 @@ class TargetSchema(Schema):
     source_document = fields.String()
     source_item = fields.String()
     rule_id = fields.Integer()
+    carried_forward = fields.Boolean(
+        metadata={"description": "true when the rule's own period had ended on the day and no later rule with the "
+                  "same code has started: the target is carried forward (沿用, nev_targets.yaml carry_forward)"}
+    )  # fmt: skip
+    rule_effective_to = fields.Date(
+        allow_none=True,
+        metadata={"description": "the last day of the rule's own period (null: open-ended); before the day when "
+                  "carried_forward"},
+    )  # fmt: skip
 
 
 class MeasureSchema(Schema):
