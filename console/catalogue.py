@@ -174,8 +174,7 @@ ENGLISH: dict[str, str] = {
     "铁路与清洁运输比例逐月折线图；数据见下表": "Line chart of rail and clean shares by month; the table has the figures",
     "已审核申报": "Approved declarations",
     "该月没有适用的目标。": "No target applies in this month.",
-    "沿用（原规定至": "carried forward (its own period ended ",
-    "止）": ")",
+    "沿用（原规定至{day}止）": "carried forward (its own period ended {day})",
     # phase-out and NEV
     "柴油货车淘汰进度": "Diesel-truck phase-out",
     "淘汰计划": "Plan",
