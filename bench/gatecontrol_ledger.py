@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([sys.executable, "-m", "shared.cli", "db", "upgrade", "gatecontrol"], env=env, cwd=REPO_ROOT,
                        check=True, capture_output=True)  # fmt: skip
         plain = urls["gatecontrol"].replace("+psycopg", "")
-        from sqlalchemy import create_engine
+        from sqlalchemy import create_engine, text
 
         from gatecontrol.partitions import create_partition
 
@@ -219,18 +219,25 @@ def main(argv: list[str] | None = None) -> None:
             group_s = time.perf_counter() - began
         line("city_month_summary", summary_s, "s", group_s, summary_s / group_s, "<= 5 s")
 
-        from gatecontrol.partitions import drop_partition, list_partitions
+        from gatecontrol.partitions import SCHEMA, detach_partition, drop_detached, list_partitions, partition_name
 
         doomed, deleted = months[1], months[0]
         engine = create_engine(urls["gatecontrol"])
         with engine.connect() as connection:  # connected before the clock starts, as the DELETE's is
             partition = next(p for p in list_partitions(connection) if p.month == doomed)
+            files_mb = connection.execute(
+                text("SELECT pg_total_relation_size(:name) / 1048576.0"), {"name": f"{SCHEMA}.{partition.name}"}
+            ).scalar_one()
             connection.commit()
             began = time.perf_counter()
-            with connection.begin():
-                drop_partition(connection, partition)
-            drop_s = time.perf_counter() - began
+            with connection.begin():  # the purge's first step: the only one that locks the ledger
+                detach_partition(connection, partition)
+            detach_s = time.perf_counter() - began
+        began = time.perf_counter()
+        drop_detached(engine)
+        drop_s = detach_s + time.perf_counter() - began
         engine.dispose()
+        unlink_s = unlink_time(files_mb, args.pg_admin_url)
         lower, upper = month_bounds(deleted)
         with psycopg.connect(plain) as connection:
             connection.execute("SELECT 1")
@@ -239,9 +246,45 @@ def main(argv: list[str] | None = None) -> None:
             connection.execute("DELETE FROM passage WHERE captured_at >= %s AND captured_at < %s", (lower, upper))
             connection.commit()
             delete_s = time.perf_counter() - began
-        per_row_ratio = (delete_s / per_month[deleted]) / (drop_s / per_month[doomed])
-        line("partition_drop_vs_delete", drop_s, "s", delete_s, per_row_ratio,
-             f">= 100x faster per row ({per_month[doomed]} vs {per_month[deleted]} rows)")  # fmt: skip
+            connection.autocommit = True
+            began = time.perf_counter()
+            connection.execute(f"VACUUM {SCHEMA}.{partition_name(deleted)}")  # the dead rows' index entries
+            vacuum_s = time.perf_counter() - began
+        rows_doomed, rows_deleted = per_month[doomed], per_month[deleted]
+
+        def faster(baseline_s: float, measured_s: float) -> float:
+            return (baseline_s / rows_deleted) / (measured_s / rows_doomed)
+
+        sizes = f"{rows_doomed} vs {rows_deleted} rows"
+        line("partition_detach_ledger_lock", detach_s, "s", delete_s, faster(delete_s, detach_s),
+             f"(the ledger's exclusive lock; DELETE as baseline, {sizes})")  # fmt: skip
+        line("partition_drop_vs_delete", drop_s, "s", delete_s, faster(delete_s, drop_s),
+             f">= 100x faster per row ({sizes}; detach + drop, files {files_mb:.0f} MB)")  # fmt: skip
+        line("partition_drop_vs_delete_and_vacuum", drop_s, "s", delete_s + vacuum_s,
+             faster(delete_s + vacuum_s, drop_s), f"(DELETE {delete_s:.3f} s + VACUUM {vacuum_s:.3f} s)")  # fmt: skip
+        line("file_unlink_on_this_disk", unlink_s, "s", drop_s, unlink_s / drop_s,
+             f"(unlinking {files_mb:.0f} MB of files on the database's disk: the floor of any drop here)")  # fmt: skip
+
+
+def unlink_time(megabytes: float, admin_url: str) -> float:
+    """Seconds to unlink a file of this size on the disk PostgreSQL writes to (ext4 with online discard frees
+    blocks synchronously, so a drop's cost grows with the month's size there)."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        data_dir = connection.execute("SHOW data_directory").fetchone()[0]
+    probe = Path(data_dir).parent / f"lantian_bench_unlink_{os.getpid()}"
+    try:
+        with probe.open("wb") as handle:
+            for _ in range(max(1, round(megabytes))):
+                handle.write(os.urandom(1 << 20))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except PermissionError:
+        return float("nan")
+    began = time.perf_counter()
+    probe.unlink()
+    return time.perf_counter() - began
 
 
 if __name__ == "__main__":

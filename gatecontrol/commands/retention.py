@@ -179,6 +179,7 @@ class PurgeExpired:
         engine = database().engine
         whole: list[partitions.Partition] = []
         if partitions.is_postgresql(engine):
+            partitions.drop_detached(engine)  # any month a stopped purge detached but did not drop
             with engine.connect() as connection:
                 whole = [p for p in partitions.list_partitions(connection) if p.upper <= cutoff]
             for partition in whole:
@@ -188,8 +189,10 @@ class PurgeExpired:
                     held = db_session.scalar(select(func.count()).where(in_range, held_ledger(holds)))
                     count = db_session.scalar(select(func.count()).where(in_range))
                     if held == 0:
-                        partitions.drop_partition(db_session.connection(), partition)
+                        partitions.detach_partition(db_session.connection(), partition)
                         method = "drop_partition"
+                if not held:
+                    partitions.drop_detached(engine)
                 if held:  # some rows are under a hold: delete the others, keep the month
                     count = self._delete_ledger(partition.lower, partition.upper) or 0
                     method = "delete"

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from gatecontrol import create_app
+from gatecontrol import create_app, partitions
 from gatecontrol.commands.retention import PurgeExpired, RetentionViolation
 from gatecontrol.models import Passage, PassageKey, PurgeLog, VideoSegment
 from gatecontrol.storage import LocalStorage, ObjectMissing, S3Storage
@@ -83,6 +83,30 @@ def test_a_whole_old_month_is_dropped_as_a_partition_on_postgresql(app, gate, db
         assert len(september) == 1
     else:
         assert sum(s["count"] for s in ledger_steps) == 5
+
+
+def test_a_month_detached_by_a_stopped_purge_is_dropped_by_the_next_and_one_detached_by_hand_is_kept(
+    app, gate, db, backend
+):
+    if backend != "postgresql":
+        pytest.skip("partitions exist on PostgreSQL only")
+    post_all(
+        gate,
+        passage(event_id="aug", captured_at="2026-08-10T08:00:00+08:00"),
+        passage(event_id="sep", captured_at="2026-09-10T08:00:00+08:00"),
+        passage(event_id="oct", captured_at="2026-10-20T08:00:00+08:00"),
+    )
+    with db.engine.begin() as connection:  # a purge that stopped after its first step, and an archivist
+        by_month = {p.month: p for p in partitions.list_partitions(connection)}
+        partitions.detach_partition(connection, by_month["2026-09"])
+        connection.execute(text("ALTER TABLE passage DETACH PARTITION ledger_partitions.passage_2026_08"))
+    assert ledger(db) == ["oct"]  # a detached month is already out of the ledger
+    purge(app)
+    names = set(inspect(db.engine).get_table_names(schema="ledger_partitions"))
+    assert "passage_2026_09_purged" not in names
+    assert "passage_2026_08" in names  # not ours to drop
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE ledger_partitions.passage_2026_08"))
 
 
 def test_partitions_are_created_ahead_by_the_purge_job(app, db, backend):
