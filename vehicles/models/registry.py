@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UTCDateTime, utcnow
@@ -19,6 +19,12 @@ class Vehicle(Base):
         UniqueConstraint("plate", "plate_colour"),
         Index("ix_vehicle_body_type_registration_date", "body_type", "registration_date"),
         Index("ix_vehicle_fuel_vehicle_class_operating", "fuel", "vehicle_class", "operating"),
+        # Partial: a vehicle has one kind of owner, and indexing the other kind's NULLs costs every insert.
+        *(
+            Index(f"ix_vehicle_{column}", column, postgresql_where=text(f"{column} IS NOT NULL"),
+                  sqlite_where=text(f"{column} IS NOT NULL"))
+            for column in ("owner_uscc", "owner_person_hash")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -34,9 +40,9 @@ class Vehicle(Base):
     stage_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
     inference_rule_id: Mapped[int | None] = mapped_column(Integer)
     operating: Mapped[bool] = mapped_column(Boolean)
-    owner_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    owner_uscc: Mapped[str | None] = mapped_column(String(18))
     # A person owner's id is never stored: only a keyed hash (to find their vehicles) and its last 4 characters.
-    owner_person_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    owner_person_hash: Mapped[str | None] = mapped_column(String(64))
     owner_person_tail: Mapped[str | None] = mapped_column(String(4))
     district_code: Mapped[str] = mapped_column(String(6), index=True)
     registration_date: Mapped[date] = mapped_column(Date)
