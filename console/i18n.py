@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, g, session
 
 from console.catalogue import BAN_DETAILS_ZH, CITATION_ZH, CODES, ENGLISH, FIELD_REASONS_ZH, REASONS_ZH
+from console.views.common import area_choices, area_name
 from shared.timeutil import zone
 
 LANGUAGES = ("zh", "en")
@@ -232,6 +233,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["problem_view"] = problem_view
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["fact_value"] = fact_value
+    app.jinja_env.globals["area_choices"] = area_choices
+    app.jinja_env.filters["area_name"] = area_name
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["citation"] = citation
     app.jinja_env.filters["ban_detail"] = ban_detail

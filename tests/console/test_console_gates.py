@@ -45,9 +45,12 @@ def test_the_site_dashboard_shows_each_sites_month_as_gatecontrol_counts_it(app,
     assert rows and all(re.search(r"<td>国[三四五]</td>", row) for row in rows)
     assert "预警期间国四及以下柴油货车运输大宗物料" in html and ">china_4<" not in html
     assert not re.search(r">alert\.bulk_diesel[\w.]*<", html)
+    # the area box names the area shown and offers the city's districts by name
+    assert re.search(r'<span id="area-name"[^>]*>临汾市</span>', html)
+    assert '<option value="141002">尧都区</option>' in html and '<option value="141081">侯马市</option>' in html
     # an area without sites lists none, and says so
     empty = client.get("/environment/gates/?month=2025-12&area=140100").get_data(as_text=True)
-    assert "该区域没有登记的站点。" in empty
+    assert "该区域没有登记的站点。" in empty and re.search(r'<span id="area-name"[^>]*>太原市</span>', empty)
     typo = client.get("/environment/gates/?month=2025-12&area=14100")  # five digits: gatecontrol's 422, shown
     assert typo.status_code == 200 and 'class="problem"' in typo.get_data(as_text=True)
 
