@@ -14,7 +14,10 @@ then measures against hand-written SQL on the same data in the same run:
 - one site-month export (CSV, the API, streamed) vs `COPY (SELECT ... ORDER BY ...) TO STDOUT` of the same
   rows; goal <= 3 s;
 - the city-month summary (API, every site, period=month) vs one GROUP BY statement; goal <= 5 s;
-- dropping one month's partition vs DELETE of another month's rows (same size), per row; goal >= 100x.
+- dropping one month's partition vs DELETE of another month's rows (same size), per row; goal >= 100x. Also
+  printed: the purge's first step alone (detach, the only time the ledger is locked), DELETE + the VACUUM its
+  dead rows need, and the time this disk takes to unlink files of the month's size (on ext4 mounted with
+  online discard that grows with the size, and it is the floor of any drop).
 
 Prints `name, value, unit, baseline, ratio, goal` per figure, then stops the server and drops the database.
 """
