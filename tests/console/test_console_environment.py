@@ -8,7 +8,7 @@ import pytest
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService
-from tests.console.conftest import date_fields, log_in, logged_in, shot, with_service
+from tests.console.conftest import date_fields, log_in, logged_in, service_api, shot, with_service
 from tests.console.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -44,7 +44,7 @@ def test_phaseout_progress_adds_up_by_district_and_flags_a_passed_deadline(app):
     assert export.status_code == 200 and export.get_data()[:2] == b"PK"
 
 
-def test_nev_shares_list_each_public_fleet(app):
+def test_nev_shares_list_each_public_fleet(app, vehicles_demo):
     client = _bureau(app)
     html = client.get("/environment/nev?as_of=2025-10-31").get_data(as_text=True)
     categories = re.findall(r'<tr data-category="(\w+)"><td>([^<]+)</td>', html)
@@ -53,6 +53,21 @@ def test_nev_shares_list_each_public_fleet(app):
         total, nev, share = (float(x) for x in re.findall(CELL, row)[:3])
         assert nev <= total and share == pytest.approx(100 * nev / total, abs=0.01)
     assert 'id="stack-data"' in html
+    # stock and additions targets stand under their own headings; one counting more than NEV names its share
+    assert "<th scope=\"col\">保有目标</th>" in html and "<th scope=\"col\">新增目标</th>" in html
+    found = service_api(vehicles_demo, "/nev/shares", jurisdiction="linfen", as_of="2025-10-31")
+    shares = {r["category"]: r for r in found["rows"]}
+    other_bases = 0
+    for category, row in re.findall(r'<tr data-category="(\w+)">(.*?)</tr>', html, re.S):
+        for measure in ("stock", "additions"):
+            cell = re.search(rf'<td data-measure="{measure}">(.*?)</td>', row, re.S).group(1)
+            for target in shares[category][measure]["targets"]:
+                assert f"≥ {target['value']:g}%" in cell
+                if target["basis"] != "nev_share":
+                    other_bases += 1
+                    assert f"新能源或清洁能源 {target['share']}%" in cell or f"纯电动 {target['share']}%" in cell
+                assert ("未达标" if target["met"] is False else "达标") in cell
+    assert other_bases  # the demo city has targets counting NEV or clean energy (buses, taxis...)
 
 
 def test_nev_targets_whose_plan_has_ended_are_shown_as_carried_forward(app):
