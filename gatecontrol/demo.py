@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+import logging
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from gatecontrol.commands.alerts import declare_alert, seed_response_rules
 from gatecontrol.commands.passages import IngestPassages
 from gatecontrol.commands.sites import upsert_camera, upsert_gate, upsert_site
+from gatecontrol.commands.sync import sync_vehicles
+from gatecontrol.models import VehicleFact
 from shared.auth import Principal, Role
-from shared.db import unit_of_work, utcnow
+from shared.client import UpstreamError, UpstreamUnavailable
+from shared.db import session, unit_of_work, utcnow
 from shared.identifiers import uscc_check_character
 from shared.timeutil import month_bounds
 
@@ -29,8 +36,48 @@ SITES = {
                    "district_code": "141002", "key_user": True, "dev_zone_listed": True, "address": "临汾经济开发区"},
 }  # fmt: skip
 DECEMBER_2025 = month_bounds("2025-12")[0]  # the city's midnight, in UTC
-PLATES = [f"晋A{n:05d}" for n in range(10001, 10041)] + ["无牌", "晋L8"]
+logger = logging.getLogger(__name__)
+OUT_OF_TOWN = [f"晋A{n:05d}" for n in range(10001, 10041)]  # Taiyuan plates: not in this city's registry
+UNREADABLE = ["无牌", "晋L8"]  # no plate, and a partial read
 STAGES = ["3", "4", "4", "5", "5", "6", "D"]
+FLEET_SIZE = 36  # registry trucks calling at the plants
+GATE_STAGE = {"china_2": "2", "china_3": "3", "china_4": "4", "china_5": "5", "china_6a": "6", "china_6b": "6"}
+GATE_FUEL = {"diesel": "柴油", "natural_gas": "天然气", "battery_electric": "纯电动"}
+
+
+@dataclass(frozen=True)
+class Truck:
+    """A truck as the plants' gate systems know it: what their own records say of its stage and fuel."""
+
+    plate: str
+    colour: str = "yellow"
+    stage: str | None = None  # the gate's one-character code; None: the gate system picks one per passage
+    fuel: str | None = None
+
+
+def fleet() -> list[Truck]:
+    """Heavy trucks of the city's registry (through the vehicles service's change feed, into the replica), a
+    few from out of town and unreadable plates; out-of-town trucks only when the registry cannot be read."""
+    try:
+        sync_vehicles()
+    except (UpstreamUnavailable, UpstreamError) as exc:
+        logger.warning("demo passages without registry trucks", extra={"reason": str(exc)})
+    query = (
+        select(VehicleFact)
+        .where(VehicleFact.plate_colour == "yellow", VehicleFact.vehicle_class.in_(["N2", "N3"]),
+               VehicleFact.status == "active", VehicleFact.fuel.in_(list(GATE_FUEL)),
+               VehicleFact.emission_stage.in_(list(GATE_STAGE)) | (VehicleFact.fuel == "battery_electric"))
+        .order_by(VehicleFact.plate)
+    )  # fmt: skip
+    known = list(session().scalars(query))
+    step = max(1, len(known) // FLEET_SIZE)
+    registered = [
+        Truck(v.plate, v.plate_colour, "D" if v.fuel == "battery_electric" else GATE_STAGE[v.emission_stage or ""],
+              GATE_FUEL[v.fuel or ""])
+        for v in known[::step][:FLEET_SIZE]
+    ]  # fmt: skip
+    visitors = OUT_OF_TOWN[: 40 - len(registered)] if registered else OUT_OF_TOWN
+    return registered + [Truck(plate) for plate in visitors] + [Truck(plate) for plate in UNREADABLE]
 AUTHORITY = "临汾市重污染天气应急指挥部"
 GOODS = ["煤炭", "焦炭", "铁矿石", "钢材", "石灰石"]
 
@@ -46,30 +93,37 @@ def seed() -> str:
         upsert_gate(site_id, "G-IN", {"name": "东门进", "direction": "in", "opens_at": None, "closes_at": None})
         upsert_gate(site_id, "G-OUT", {"name": "东门出", "direction": "out", "opens_at": None, "closes_at": None})
         upsert_camera(site_id, "CAM-1", {"name": "东门抓拍", "gate_id": "G-IN"})
+    trucks = fleet()
     rng = random.Random(20261125)
     last_week = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=6)
     created = 0
     for label, first_day, days in (("2025-12", DECEMBER_2025, 31), (f"{last_week:%Y%m%d}", last_week, 6)):
         for site_id in SITES:
-            items = [_passage(rng, f"demo-{label}-{site_id}-{n}", first_day, days) for n in range(240)]
+            items = [_passage(rng, trucks, f"demo-{label}-{site_id}-{n}", first_day, days) for n in range(240)]
             results = IngestPassages(site_id, items, now=utcnow()).run()
             created += sum(1 for r in results if r.status == "created")
         start = first_day + timedelta(days=min(days, 10) - 4)
         alert = {"alert_key": f"DEMO-ORANGE-{label}", "level": "orange", "area": "141000", "authority": AUTHORITY,
                  "starts_at": start, "ends_at": start + timedelta(days=2)}  # fmt: skip
         declare_alert(alert, bureau)
-    return f"{len(SITES)} sites, {created} passages added, response rules {rules['added']} added, 2 alerts"
+    registered = sum(1 for truck in trucks if truck.stage)
+    return (f"{len(SITES)} sites, {created} passages added ({registered} registry trucks among the "
+            f"{len(trucks)} plates at the gates), response rules {rules['added']} added, 2 alerts")
 
 
-def _passage(rng: random.Random, event_id: str, first_day: datetime, days: int) -> dict[str, object]:
-    """One truck through a gate at a random minute of the period."""
+def _passage(rng: random.Random, trucks: list[Truck], event_id: str, first_day: datetime, days: int
+             ) -> dict[str, object]:
+    """One truck through a gate at a random minute of the period; the gate reports the stage and fuel its own
+    records hold, wrong now and then (a misreporting site is what inspectors look for)."""
     captured = first_day + timedelta(days=rng.randint(0, days - 1), minutes=rng.randint(0, 1439))
     direction = rng.choice(["in", "out"])
-    stage = rng.choice(STAGES)
+    truck = rng.choice(trucks)
+    stage = truck.stage if truck.stage and rng.random() >= 0.05 else rng.choice(STAGES)
+    fuel = truck.fuel if truck.stage == stage and truck.fuel else ("纯电动" if stage == "D" else "柴油")
     return {
         "event_id": event_id, "gate_id": "G-IN" if direction == "in" else "G-OUT",
-        "direction": direction, "plate": rng.choice(PLATES), "plate_colour": "yellow",
-        "captured_at": captured.isoformat(), "emission_stage": stage, "fuel": "纯电动" if stage == "D" else "柴油",
+        "direction": direction, "plate": truck.plate, "plate_colour": truck.colour,
+        "captured_at": captured.isoformat(), "emission_stage": stage, "fuel": fuel,
         "vehicle_type": "重型货车", "goods": rng.choice(GOODS), "quantity_t": f"{rng.uniform(20, 35):.1f}",
         "photos": [f"demo://{event_id}.jpg"],
     }  # fmt: skip

@@ -7,8 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -260,19 +262,40 @@ def demo() -> None:
     """A small demo city, so the suite never starts empty."""
 
 
+@contextmanager
+def _answering(app: Flask) -> Iterator[str]:
+    """Serve `app` on a free loopback port from a thread for the length of the block; yields its URL. A later
+    service's demo reads an earlier one through its API (gatecontrol's replica of the registry), as in production."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"demo-{app.name}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
 @demo.command("seed")
 def demo_seed() -> None:
     """Load the policy rules, reference tables and each service's demo data (safe to run again)."""
     for line in _seed_lines(seed_policy(ALL_SERVICES)):
         click.echo(line)
-    for service in ALL_SERVICES:
-        try:
-            demo_module = importlib.import_module(f"{service}.demo")
-        except ModuleNotFoundError:
-            continue
-        app = load_app(service)
-        with app.app_context():
-            click.echo(f"{service}: {demo_module.seed()}")
+    answering: dict[str, str] = {}  # the services seeded so far, served on loopback for the later ones' demos
+    with ExitStack() as stack:
+        for service in ALL_SERVICES:
+            try:
+                demo_module = importlib.import_module(f"{service}.demo")
+            except ModuleNotFoundError:
+                continue
+            settings = service_settings(service)
+            settings = settings.with_changes(service_urls={**settings.service_urls, **answering})
+            app = importlib.import_module(service).create_app(settings)
+            with app.app_context():
+                click.echo(f"{service}: {demo_module.seed()}")
+            answering[service] = stack.enter_context(_answering(app))
     from console import create_app as create_console
     from console.cli import seed_demo_users
 

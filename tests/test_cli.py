@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from shared.config import SERVICES
 from tests.conftest import REPO, TEST_SECRET
@@ -77,6 +78,17 @@ def test_migrate_seed_and_tokens_like_an_operator(env):
     again = lantian(env, "demo", "seed").stdout
     assert "railshift: policy rules 0 added, 25 already there" in first
     assert "railshift: policy rules 0 added, 25 already there" in again
+    # gatecontrol's demo reads the registry through the vehicles API: most trucks at its gates are registered
+    assert "(36 registry trucks among the 42 plates at the gates)" in first, first
+    engine = create_engine(env["LANTIAN_GATECONTROL_DATABASE_URL"])
+    with engine.connect() as connection:
+        known, mismatched, total = connection.execute(text(
+            "SELECT sum(CASE WHEN vehicle_known THEN 1 ELSE 0 END), sum(CASE WHEN stage_mismatch THEN 1 ELSE 0 END),"
+            " count(*) FROM passage")).one()  # fmt: skip
+    engine.dispose()
+    assert total == 960 and 0.75 * total < known < 0.95 * total  # registry trucks, and some from out of town
+    assert 0 < mismatched < 0.1 * total  # the gates misreport a stage now and then, not on every registry truck
+    assert re.search(r"gatecontrol: 2 sites, 0 passages added", again), again
     assert "rail_share.bulk_freight_with_siding" in lantian(env, "railshift", "rules", "--as-of", "2020-06-01").stdout
     undated = lantian(
         env, "vehicles", "rules", "--as-of", "2020-06-01", "--code", "diesel_truck.china_iii_phaseout_deadline"
