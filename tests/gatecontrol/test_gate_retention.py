@@ -26,6 +26,11 @@ def ledger(db) -> list[str]:
         return sorted(s.scalars(select(Passage.event_id)))
 
 
+def keys(db) -> list[str]:
+    with db.sessionmaker() as s:
+        return sorted(s.scalars(select(PassageKey.event_id)))
+
+
 def post_all(gate, *bodies):
     counts = gate.post("/api/v1/passages/batch", json={"passages": list(bodies)}).get_json()["counts"]
     assert counts == {"created": len(bodies)}
@@ -138,10 +143,11 @@ def test_held_records_are_never_purged_and_released_ones_are(app, gate, env_clie
     assert placed.status_code == 201, placed.get_json()
     result = purge(app)
     assert ledger(db) == kept
+    assert keys(db) == kept  # a held row keeps its idempotency key: a gate's retry still finds it
     assert sum(s["held"] for s in result.steps if s["what"] == "ledger") >= 1
     env_client.post(f"/api/v1/holds/{placed.get_json()['id']}/release")
     purge(app)
-    assert ledger(db) == ["c"]
+    assert ledger(db) == ["c"] and keys(db) == ["c"]
 
 
 @pytest.mark.parametrize("plate", ["晋L" + "1" * 30, "ABC", "晋L12#45"])
