@@ -12,7 +12,10 @@ Creates throw-away databases, migrates them, starts gatecontrol and the bare Fla
   with the same unique key (site_id, event_id), and next to COPY. Goal: >= 50% of executemany.
 - single POST: one passage per request, a new event id each time, at 32 connections (throughput) and 4
   (latency), next to GET of the bare Flask app under the same settings and the same client.
-  Goals: >= 35% of the bare app's req/s, p99 <= 25 ms.
+  Goals: >= 35% of the bare app's req/s, p99 <= 25 ms. For information, the same figures of the **floor**
+  (`floor_app()` below, same gunicorn settings): the bare app plus one durable INSERT in autocommit per
+  request, which a stored passage cannot skip (no synchronous_commit = off): each request waits for a WAL
+  flush, so with sync workers the floor bounds the single POST's throughput and latency.
 
 Prints `name, value, unit, baseline, ratio, goal` per figure, then stops everything and drops the databases.
 """
@@ -35,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from _support import (
     LOOPBACK,
     REPO_ROOT,
@@ -55,6 +59,38 @@ SEED = 20261126
 USCC = "91141000MA0KX1234X"
 STAGES = ["3", "4", "5", "6", "D", "国四", "china_5"]
 GOODS = ["煤炭", "焦炭", "铁矿石", "钢材", "石灰石", None]
+
+
+FLOOR_TABLE = (
+    "CREATE TABLE bench_floor (site_id varchar(32), event_id varchar(64), stored_at timestamptz, "
+    "PRIMARY KEY (site_id, event_id))"
+)
+
+
+def floor_app() -> Any:
+    """The floor server: bench/_baseline_app.py's bare Flask app plus GET /stored, which inserts one keyed row on
+    one autocommit psycopg connection per worker (prepared) and answers once it is committed, i.e. flushed to
+    disk: no pool, no ORM, no auth, no validation. `gunicorn --pythonpath bench 'gatecontrol_ingest:floor_app()'`
+    with LANTIAN_BENCH_FLOOR_URL naming a database that has the bench_floor table."""
+    import uuid
+
+    from _baseline_app import app
+
+    url = os.environ["LANTIAN_BENCH_FLOOR_URL"]
+    connection: list[Any] = []
+
+    @app.get("/stored")
+    def stored() -> dict[str, Any]:
+        if not connection:
+            connection.append(psycopg.connect(url, autocommit=True))
+        connection[0].execute(
+            "INSERT INTO bench_floor (site_id, event_id, stored_at) VALUES (%s, %s, now())",
+            ("S1", uuid.uuid4().hex),
+            prepare=True,
+        )
+        return {"status": "ok", "service": "baseline"}
+
+    return app
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -269,9 +305,24 @@ def main(argv: list[str] | None = None) -> None:
             workdir / "bare.log",
         )
         stack.callback(bare.stop)
+        plain_url = urls["plain"].replace("+psycopg", "")
+        with psycopg.connect(plain_url, autocommit=True) as connection:
+            connection.execute(FLOOR_TABLE)
+        floor_port = free_port()
+        floor = Server(
+            "floor",
+            [sys.executable, "-m", "gunicorn", "--pythonpath", str(REPO_ROOT / "bench"), "--bind",
+             f"{LOOPBACK}:{floor_port}", "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "60",
+             "gatecontrol_ingest:floor_app()"],
+            {**env, "LANTIAN_BENCH_FLOOR_URL": plain_url},
+            workdir / "floor.log",
+        )  # fmt: skip
+        stack.callback(floor.stop)
         base, bare_url = f"http://{LOOPBACK}:{port}", f"http://{LOOPBACK}:{bare_port}"
+        floor_url = f"http://{LOOPBACK}:{floor_port}/stored"
         service.wait_ready(f"{base}/ready")
         bare.wait_ready(f"{bare_url}/")
+        floor.wait_ready(floor_url)
         admin = {"Authorization": f"Bearer {encode_token(secret, role='environment', name='bench')}"}
         site = {"uscc": USCC, "name": "bench steel", "industry": "steel", "district_code": "141002", "key_user": True}
         http_request(f"{base}/api/v1/sites/S1", method="PUT", headers=admin, body=site)
@@ -296,8 +347,8 @@ def main(argv: list[str] | None = None) -> None:
         seconds, counts = post_batches(base, key, items, args.clients)
         if counts != {"created": args.rows}:
             raise RuntimeError(f"batch ingest did not create every row: {counts}\n{service.log_tail(30)}")
-        plain = bare_executemany(urls["plain"].replace("+psycopg", ""), rows)
-        copy = bare_copy(urls["plain"].replace("+psycopg", ""), rows)
+        plain = bare_executemany(plain_url, rows)
+        copy = bare_copy(plain_url, rows)
         rate, plain_rate, copy_rate = args.rows / seconds, args.rows / plain, args.rows / copy
         line("batch_ingest_vs_executemany", rate, "rows/s", plain_rate, rate / plain_rate, ">= 0.50")
         line("batch_ingest_vs_copy", rate, "rows/s", copy_rate, rate / copy_rate, "(info)")
@@ -314,12 +365,19 @@ def main(argv: list[str] | None = None) -> None:
         posted = asyncio.run(_post_load(f"{base}/api/v1/passages", key, 32, args.duration))
         baseline = run_load("python", f"{bare_url}/", 32, args.duration)
         line("single_post_throughput_c32", posted.rate, "req/s", baseline.rate, posted.rate / baseline.rate, ">= 0.35")
+        floored = run_load("python", floor_url, 32, args.duration)
+        line("floor_throughput_c32", floored.rate, "req/s", baseline.rate, floored.rate / baseline.rate, "(info)")
+        line("single_post_vs_floor_c32", posted.rate, "req/s", floored.rate, posted.rate / floored.rate, "(info)")
         posted4 = asyncio.run(_post_load(f"{base}/api/v1/passages", key, 4, args.duration))
         baseline4 = run_load("python", f"{bare_url}/", 4, args.duration)
+        floored4 = run_load("python", floor_url, 4, args.duration)
         line("single_post_p50_c4", posted4.p50_ms, "ms", baseline4.p50_ms, posted4.p50_ms / baseline4.p50_ms, "(info)")
         line(
             "single_post_p99_c4", posted4.p99_ms, "ms", baseline4.p99_ms, posted4.p99_ms / baseline4.p99_ms, "<= 25 ms"
         )
+        line("floor_p50_c4", floored4.p50_ms, "ms", baseline4.p50_ms, floored4.p50_ms / baseline4.p50_ms, "(info)")
+        line("floor_p99_c4", floored4.p99_ms, "ms", baseline4.p99_ms, floored4.p99_ms / baseline4.p99_ms, "(info)")
+        print(f"# load average at the end {os.getloadavg()[0]:.1f}", flush=True)
         if posted.failures or posted4.failures:
             print(f"# failures: c32 {posted.failures}, c4 {posted4.failures}", flush=True)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask.views import MethodView
 
 from gatecontrol.commands import sites
-from gatecontrol.commands.passages import IngestPassages, ingest_one
+from gatecontrol.commands.passages import IngestPassages, gc_paused, ingest_one
 from gatecontrol.rules import passage_flags
 from gatecontrol.schemas import (
     BatchResultSchema,
@@ -45,7 +47,19 @@ class Passages(MethodView):
         return record, 201 if created else 200
 
 
+def _whole_request_gc_paused(view: Callable[..., Any]) -> Callable[..., Any]:
+    # gc_paused for the whole batch request: its objects are made before the command runs (the parsed body)
+    # and after it (the answer) too
+    @wraps(view)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        with gc_paused():
+            return view(*args, **kwargs)
+
+    return paused
+
+
 @blp.route("/passages/batch", methods=["POST"])
+@_whole_request_gc_paused
 @blp.arguments(PassageBatchSchema())
 @blp.response(200, BatchResultSchema)
 @blp.alt_response(413, schema=ProblemSchema, description="more than 1,000 passages")

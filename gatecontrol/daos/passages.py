@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String, TextClause, and_, bindparam, func, select, text
+import orjson
+import psycopg
+from sqlalchemy import Boolean, Date, Numeric, String, TextClause, and_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from gatecontrol.daos.dialect import dialect_insert
 from gatecontrol.daos.registry import RegistryGuard
 from gatecontrol.models import Passage, PassageKey
+from shared.db import UTCDateTime
 from shared.timeutil import to_utc
 
 PASSAGE_COLUMNS = [c.key for c in Passage.__table__.columns]
@@ -27,6 +33,8 @@ def claim_passage_keys(db_session: Session, site_id: str, rows: Sequence[dict[st
     if not rows:
         return set()
     if db_session.get_bind().dialect.name == "postgresql":
+        if len(rows) >= COPY_FROM_ROWS and _copy_new_keys(db_session, site_id, rows):
+            return {r["event_id"] for r in rows}
         # one statement over three columns: one round trip and one plan, whatever the batch size. Each column
         # goes as one newline-joined text (event ids and hex fingerprints hold no newline: ID and the hash
         # say so) that the server splits: dumping three arrays of 1,000 values cost ~7 µs of CPU a row.
@@ -54,6 +62,49 @@ def claim_passage_keys(db_session: Session, site_id: str, rows: Sequence[dict[st
     return set(db_session.scalars(statement.returning(PassageKey.event_id), values))
 
 
+def _copy_new_keys(db_session: Session, site_id: str, rows: Sequence[dict[str, Any]]) -> bool:
+    """COPY the keys in when none of them exists (a fresh batch, the usual case): True. If one does (a retry, a
+    repeat), the COPY fails and is undone to its savepoint, nothing is written, and the caller claims them with
+    INSERT ... ON CONFLICT DO NOTHING: False. COPY costs the server about half the CPU of that INSERT."""
+    db_session.execute(_SAVEPOINT)
+    try:
+        with _copy_in(db_session, _COPY_KEYS, _COPY_KEY_TYPES) as copy:
+            for row in rows:
+                copy.write_row((site_id, row["event_id"], to_utc(row["captured_at"]), row["fingerprint"]))
+    except IntegrityError as exc:
+        if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            raise
+        db_session.execute(_ROLLBACK_TO_SAVEPOINT)
+        return False
+    db_session.execute(_RELEASE_SAVEPOINT)
+    return True
+
+
+@contextmanager
+def _copy_in(db_session: Session, sql: str, types: Sequence[str]) -> Iterator[Any]:
+    """A binary COPY ... FROM STDIN of the session's connection, in its transaction. Driver errors come out as
+    SQLAlchemy's, as from any other statement: a lost connection is invalidated and answered 503."""
+    connection = db_session.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    try:
+        with dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            copy.set_types(types)
+            yield copy
+    except psycopg.Error as exc:
+        invalidated = connection.dialect.is_disconnect(exc, dbapi_connection, None)
+        if invalidated:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, None, exc, psycopg.Error, connection_invalidated=invalidated, dialect=connection.dialect
+        ) from exc
+
+
+# through SQLAlchemy: a lost connection is found on the transaction's first statement as on any other
+_SAVEPOINT = text("SAVEPOINT copy_keys")
+_ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT copy_keys")
+_RELEASE_SAVEPOINT = text("RELEASE SAVEPOINT copy_keys")
+_COPY_KEYS = "COPY passage_key (site_id, event_id, captured_at, fingerprint) FROM STDIN (FORMAT BINARY)"
+_COPY_KEY_TYPES = ["varchar", "varchar", "timestamptz", "varchar"]
 _CLAIM_KEYS = text(
     "INSERT INTO passage_key (site_id, event_id, captured_at, fingerprint) "
     "SELECT :site_id, * FROM unnest(string_to_array(:events, E'\\n'), "
@@ -88,9 +139,9 @@ JSON_COLUMNS = frozenset({"photos", "banned_reasons"})
 COPY_FROM_ROWS = 20  # below this, one INSERT costs fewer round trips than the COPY protocol
 
 
-def claims_with_insert(db_session: Session, count: int) -> bool:
+def claims_with_insert(engine: Engine, count: int) -> bool:
     """Whether `count` new passages are best claimed and stored by one statement (few rows, on PostgreSQL)."""
-    return 0 < count < COPY_FROM_ROWS and db_session.get_bind().dialect.name == "postgresql"
+    return 0 < count < COPY_FROM_ROWS and engine.dialect.name == "postgresql"
 
 
 def claim_and_insert_if_registry_unchanged(
@@ -191,19 +242,30 @@ def insert_passages(db_session: Session, rows: Sequence[dict[str, Any]]) -> None
         db_session.execute(Passage.__table__.insert(), [{k: r[k] for k in PASSAGE_COLUMNS} for r in rows])
         return
     # COPY is several times faster than INSERT for a batch; the rows are already validated and normalised
-    driver = db_session.connection().connection.dbapi_connection
-    columns = ", ".join(PASSAGE_COLUMNS)
-    with driver.cursor() as cursor, cursor.copy(f"COPY passage ({columns}) FROM STDIN") as copy:
+    plain = _PLAIN_VALUES
+    with _copy_in(db_session, _COPY_PASSAGES, _COPY_TYPES) as copy:
         for row in rows:
-            values = [row[k] for k in PASSAGE_COLUMNS]
-            for index in _JSON_INDEXES:
-                value = values[index]
-                values[index] = "[]" if value == [] else _JSON.encode(value)
-            copy.write_row(values)
+            copy.write_row((*plain(row), _json_text(row["photos"]), _json_text(row["banned_reasons"])))
+
+
+def _json_text(values: list[str]) -> str:
+    """A list as JSON text, exactly as _JSON writes it (characters as they are, ", " between items)."""
+    if values == []:
+        return "[]"
+    if len(values) == 1:  # no separator to differ: orjson writes the same text, several times faster
+        return orjson.dumps(values).decode()
+    return _JSON.encode(values)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps builds one per call when given options
-_JSON_INDEXES = [i for i, name in enumerate(PASSAGE_COLUMNS) if name in JSON_COLUMNS]
+# COPY's columns: the plain ones read from a row in one C call, then the JSON ones, encoded
+_PLAIN_COLUMNS = [name for name in PASSAGE_COLUMNS if name not in JSON_COLUMNS]
+_PLAIN_VALUES = itemgetter(*_PLAIN_COLUMNS)
+# Binary: the driver writes timestamps, numbers and flags as they are held, not as text the server parses
+_COPY_PASSAGES = f"COPY passage ({', '.join([*_PLAIN_COLUMNS, 'photos', 'banned_reasons'])}) FROM STDIN (FORMAT BINARY)"
+_BINARY_TYPES = {String: "varchar", Boolean: "bool", Date: "date", Numeric: "numeric", UTCDateTime: "timestamptz"}
+# JSON goes as its text: written as "text", the bytes are those of the encoded JSON, which the server reads as is
+_COPY_TYPES = [_BINARY_TYPES[type(Passage.__table__.c[name].type)] for name in _PLAIN_COLUMNS] + ["text", "text"]
 
 
 def last_events(db_session: Session, site_id: str, since: datetime) -> dict[str, datetime]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from gatecontrol.rules import ELECTRIC
+from gatecontrol.rules import ELECTRIC, INPUT_COLUMNS, fingerprint
 from gatecontrol.schemas.common import COLOUR_SOURCES, ID
 from shared.identifiers import InvalidIdentifier, parse_plate_colour
 from shared.vocab import UnknownTerm, parse_emission_stage, parse_fuel
@@ -182,7 +184,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 _INSTANT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _QUANTITY_RE = re.compile(r"^\d{1,6}(\.\d)?$")
-_TEXT_LIMITS = {"vin": 17, "engine_no": 40, "vehicle_type": 40, "goods": 100, "carrier": 200}
+_TEXT_LIMITS = (("vin", 17), ("engine_no", 40), ("vehicle_type", 40), ("goods", 100), ("carrier", 200))
+_TENTH = Decimal("0.1")
 _MISSING = object()
 
 
@@ -214,6 +217,7 @@ def fast_load(raw: Any) -> dict[str, Any] | None:
     """
     if type(raw) is not dict or raw.get("plate_colour_source") is not None:
         return None
+    get = raw.get
     try:
         event_id, gate_id = raw["event_id"].strip(), raw["gate_id"].strip()
         direction, plate, colour, captured = raw["direction"], raw["plate"], raw["plate_colour"], raw["captured_at"]
@@ -222,42 +226,90 @@ def fast_load(raw: Any) -> dict[str, Any] | None:
         if (plate is not None and (type(plate) is not str or len(plate) > 32)) or type(colour) is not str:
             return None
         colour = _colour(colour.strip())
-        if colour is None or type(captured) is not str or not _INSTANT_RE.match(captured.strip()):
+        if colour is None or type(captured) is not str:
+            return None
+        captured = captured.strip()
+        if not _INSTANT_RE.match(captured):
             return None
         data: dict[str, Any] = {
             "event_id": event_id, "gate_id": gate_id, "direction": direction, "plate": plate,
-            "plate_colour": colour, "captured_at": datetime.fromisoformat(captured.strip()),
+            "plate_colour": colour, "captured_at": datetime.fromisoformat(captured),
         }  # fmt: skip
-        for name, limit in _TEXT_LIMITS.items():
-            value = raw.get(name)
+        for name, limit in _TEXT_LIMITS:
+            value = get(name)
             if value is not None:
-                if type(value) is not str or len(value.strip()) > limit:
+                if type(value) is not str:
                     return None
                 value = value.strip()
+                if len(value) > limit:
+                    return None
             data[name] = value
-        day = raw.get("registration_date")
-        if day is not None and (type(day) is not str or not _DAY_RE.match(day.strip())):
-            return None
-        data["registration_date"] = date.fromisoformat(day.strip()) if day is not None else None
-        stage, fuel = raw.get("emission_stage"), raw.get("fuel")
+        day = get("registration_date")
+        if day is not None:
+            if type(day) is not str:
+                return None
+            day = day.strip()
+            if not _DAY_RE.match(day):
+                return None
+            day = date.fromisoformat(day)
+        data["registration_date"] = day
+        stage, fuel = get("emission_stage"), get("fuel")
         if (stage is not None and type(stage) is not str) or (fuel is not None and type(fuel) is not str):
             return None
-        data["emission_stage"] = _stage(stage.strip()) if stage and stage.strip() else None
-        data["fuel"] = _fuel(fuel.strip()) if fuel and fuel.strip() else None
-        quantity = raw.get("quantity_t")
-        if quantity is not None and (type(quantity) is not str or not _QUANTITY_RE.match(quantity.strip())):
-            return None
-        data["quantity_t"] = Decimal(quantity.strip()).quantize(Decimal("0.1")) if quantity is not None else None
-        photos = raw.get("photos", _MISSING)
+        stage = stage and stage.strip()
+        data["emission_stage"] = _stage(stage) if stage else None
+        fuel = fuel and fuel.strip()
+        data["fuel"] = _fuel(fuel) if fuel else None
+        quantity = get("quantity_t")
+        if quantity is not None:
+            if type(quantity) is not str:
+                return None
+            quantity = quantity.strip()
+            if not _QUANTITY_RE.match(quantity):
+                return None
+            quantity = Decimal(quantity).quantize(_TENTH)
+        data["quantity_t"] = quantity
+        photos = get("photos", _MISSING)
         if photos is _MISSING:
             photos = []
-        elif type(photos) is not list or len(photos) > 20 or any(type(p) is not str or len(p) > 500 for p in photos):
+        elif type(photos) is not list or len(photos) > 20:
             return None
-        data["photos"] = list(photos)
-        backfill = raw.get("backfill", False)
+        else:
+            for photo in photos:
+                if type(photo) is not str or len(photo) > 500:
+                    return None
+            photos = list(photos)
+        data["photos"] = photos
+        backfill = get("backfill", False)
         if type(backfill) is not bool:
             return None
         data["backfill"] = backfill
     except (KeyError, AttributeError, ValueError, UnknownTerm):
         return None
     return data
+
+def fast_fingerprint(data: dict[str, Any]) -> str:
+    """gatecontrol.rules.fingerprint of a loaded passage (by fast_load or PassageSchema), about three times
+    faster: the same canonical values built without a type test per field, and the same JSON text (compact,
+    keys in INPUT_COLUMNS order, characters as they are) written by orjson."""
+    day, quantity = data["registration_date"], data["quantity_t"]
+    values = {
+        "gate_id": data["gate_id"], "direction": data["direction"], "plate": data["plate"],
+        "plate_colour": data["plate_colour"], "captured_at": data["captured_at"].astimezone(UTC).isoformat(),
+        "vin": data["vin"], "engine_no": data["engine_no"],
+        "registration_date": None if day is None else day.isoformat(),
+        "emission_stage": data["emission_stage"], "fuel": data["fuel"], "vehicle_type": data["vehicle_type"],
+        "goods": data["goods"], "quantity_t": None if quantity is None else format(quantity.normalize(), "f"),
+        "carrier": data["carrier"], "photos": data["photos"], "backfill": data["backfill"],
+    }  # fmt: skip
+    try:
+        return hashlib.sha256(orjson.dumps(values)).hexdigest()
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate: the rule itself says what it makes of it
+        return fingerprint(data)
+
+
+if list(INPUT_COLUMNS) != [  # fast_fingerprint writes the fields in this order
+    "gate_id", "direction", "plate", "plate_colour", "captured_at", "vin", "engine_no", "registration_date",
+    "emission_stage", "fuel", "vehicle_type", "goods", "quantity_t", "carrier", "photos", "backfill",
+]:  # fmt: skip
+    raise RuntimeError("gatecontrol.rules.INPUT_COLUMNS changed: update fast_fingerprint")
