@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -18,7 +19,9 @@ class TTLCache(Generic[V]):
     def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
-        self._items: dict[Hashable, tuple[float, V]] = {}
+        # OrderedDict: dropping the oldest is O(1); a plain dict's next(iter()) walks the holes left by earlier
+        # drops, which made a full cache slow
+        self._items: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, load: Callable[[], V]) -> V:
@@ -31,8 +34,9 @@ class TTLCache(Generic[V]):
             return found[1]
         value = load()
         with self._lock:
+            self._items.pop(key, None)
             if len(self._items) >= self.max_entries:
-                self._items.pop(next(iter(self._items)))
+                self._items.popitem(last=False)
             self._items[key] = (now, value)
         return value
 
@@ -54,7 +58,7 @@ class LastSeen(Generic[V]):
 
     def __init__(self, max_entries: int = 50_000) -> None:
         self.max_entries = max_entries
-        self._items: dict[Hashable, V] = {}
+        self._items: OrderedDict[Hashable, V] = OrderedDict()  # oldest first, dropped in O(1)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> V | None:
@@ -65,7 +69,7 @@ class LastSeen(Generic[V]):
         with self._lock:
             self._items.pop(key, None)
             if len(self._items) >= self.max_entries:
-                self._items.pop(next(iter(self._items)))
+                self._items.popitem(last=False)
             self._items[key] = value
 
 

@@ -67,3 +67,17 @@ def test_the_fast_path_agrees_with_the_schema_or_defers_to_it(change):
 def test_the_fast_path_takes_the_common_clean_passage():
     assert fast_load(passage()) is not None
     assert fast_load([passage()]) is None
+
+
+def test_the_per_process_caches_drop_their_oldest_entries_first_and_keep_what_was_just_used():
+    from gatecontrol.cache import LastSeen, TTLCache
+
+    seen = LastSeen(max_entries=3)
+    for key in "abc":
+        seen.put(key, key.upper())
+    seen.put("a", "A2")  # put again: now the newest
+    seen.put("d", "D")
+    assert [seen.get(k) for k in "abcd"] == ["A2", None, "C", "D"]
+    cache = TTLCache(seconds=60, max_entries=2)
+    assert [cache.get(k, lambda k=k: k * 2) for k in "xyz"] == ["xx", "yy", "zz"]
+    assert cache.get("x", lambda: "reloaded") == "reloaded" and cache.get("z", lambda: "stale") == "zz"
