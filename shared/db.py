@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -124,28 +124,32 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        self._relaxed_engine: Engine | None = None
+        self._autocommit_engines: dict[tuple[tuple[str, str], ...], Engine] = {}
 
     def init_app(self, app: Flask) -> None:
         app.extensions["lantian.db"] = self
         app.teardown_appcontext(_close_session)
 
-    @property
-    def relaxed_engine(self) -> Engine | None:
-        """Autocommit connections whose commits do not wait for the WAL flush (PostgreSQL only, else None).
+    def autocommit_engine(self, settings: Mapping[str, str]) -> Engine | None:
+        """Autocommit connections with these PostgreSQL settings (PostgreSQL only, else None).
 
-        A pool of its own, so the setting never leaks to a connection that writes data other than audit rows.
+        A pool of its own per set of settings, so a setting never leaks to a connection used for anything else.
         """
-        if self._relaxed_engine is None and self.engine.dialect.name == "postgresql":
-            self._relaxed_engine = make_engine(
-                self.url, isolation_level="AUTOCOMMIT", connect_args={"options": "-c synchronous_commit=off"}
+        if self.engine.dialect.name != "postgresql":
+            return None
+        key = tuple(sorted(settings.items()))
+        engine = self._autocommit_engines.get(key)
+        if engine is None:
+            options = " ".join(f"-c {name}={value}" for name, value in key)
+            engine = self._autocommit_engines[key] = make_engine(
+                self.url, isolation_level="AUTOCOMMIT", connect_args={"options": options}
             )
-        return self._relaxed_engine
+        return engine
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._relaxed_engine is not None:
-            self._relaxed_engine.dispose()
+        for engine in self._autocommit_engines.values():
+            engine.dispose()
 
 
 def database() -> Database:
@@ -179,19 +183,58 @@ def unit_of_work() -> Iterator[Session]:
 
 
 @contextmanager
-def autocommit_session(*, wait_for_flush: bool = True) -> Iterator[Session]:
+def autocommit_session(*, settings: Mapping[str, str] | None = None) -> Iterator[Session]:
     """A session on a connection of its own in autocommit mode: each statement commits by itself.
 
     For commands whose every write is one statement (atomic alone): on PostgreSQL it saves the BEGIN and
     COMMIT round trips a transaction costs. Not for work that must see its own earlier writes roll back.
-    `wait_for_flush=False` (PostgreSQL) commits without waiting for the WAL flush: only for rows whose loss in
-    a database crash (the last fraction of a second) is acceptable, such as audit rows of reads.
+    Every commit waits for the WAL flush, as any other. `settings` are PostgreSQL settings of the connection
+    (its own pool: e.g. plan_cache_mode for a hot prepared statement); ignored on SQLite.
     """
+    with autocommit_connection(settings=settings) as connection, Session(bind=connection) as db_session:
+        yield db_session
+
+
+@contextmanager
+def autocommit_connection(*, settings: Mapping[str, str] | None = None) -> Iterator[Connection]:
+    """autocommit_session's connection without a Session around it, for Core statements only (a Session costs
+    a hot request a tenth of a millisecond)."""
     db = database()
-    relaxed = None if wait_for_flush else db.relaxed_engine
-    if relaxed is not None:
-        connection = relaxed.connect()  # autocommit already: no isolation level to set and reset per use
+    tuned = db.autocommit_engine(settings) if settings else None
+    if tuned is not None:
+        connection = tuned.connect()  # autocommit already: no isolation level to set and reset per use
     else:
         connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    with connection, Session(bind=connection) as db_session:
-        yield db_session
+    with connection:
+        yield connection
+
+
+def driver_execute(
+    db: Session | Connection, sql: str, params: Mapping[str, Any], *, rows: bool = True
+) -> list[Any]:
+    """Run `sql` (the driver's own parameter style) straight on the DBAPI cursor of `db`'s connection, prepared
+    server-side (psycopg); its rows as plain tuples if `rows`, else [].
+
+    For a hot statement run many times a second: SQLAlchemy's compiling, parameter and result processing cost
+    more than the look-up itself (bench/vehicles_check.py). The caller gives values the driver takes as they are
+    and reads values as the driver returns them. Errors come out as SQLAlchemy's (a lost connection is
+    invalidated and answered 503 by shared.errors), as from any other statement.
+    """
+    connection = db if isinstance(db, Connection) else db.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    dialect = connection.dialect
+    cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if dialect.name == "postgresql":
+            cursor.execute(sql, params, prepare=True)
+        else:
+            cursor.execute(sql, params)
+        return cursor.fetchall() if rows else []
+    except dialect.loaded_dbapi.Error as exc:
+        invalidated = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if invalidated:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=invalidated,
+                                  dialect=dialect) from exc
+    finally:
+        cursor.close()

@@ -9,7 +9,7 @@ from typing import Any
 from flask.views import MethodView
 
 from gatecontrol.commands import sites
-from gatecontrol.commands.passages import IngestPassages, gc_paused, ingest_one
+from gatecontrol.commands.passages import IngestPassages, ingest_one
 from gatecontrol.rules import passage_flags
 from gatecontrol.schemas import (
     BatchResultSchema,
@@ -22,6 +22,7 @@ from gatecontrol.schemas import (
 from shared.api import Blueprint, ProblemSchema
 from shared.auth import Role, current_principal, require_role
 from shared.errors import Forbidden
+from shared.runtime import gc_paused
 
 blp = Blueprint("passages", __name__, url_prefix="/api/v1", description="Passages posted by gate systems")
 

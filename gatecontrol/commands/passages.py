@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +27,7 @@ from gatecontrol.schemas.passages import fast_fingerprint
 from shared.db import autocommit_session, database, session, unit_of_work, utcnow
 from shared.errors import Conflict, PayloadTooLarge, ValidationFailed, flatten_messages
 from shared.identifiers import PlateKind, normalise_plate
+from shared.runtime import gc_paused
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 1000
@@ -46,23 +45,6 @@ class ItemResult:
     status: str  # created | duplicate | conflict | rejected
     errors: list[dict[str, str]] = field(default_factory=list)
     record: dict[str, Any] | None = None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Run a block with the cyclic garbage collector paused (it resumes after, if it ran before).
-
-    A batch holds tens of thousands of small objects (items, rows, results; no cycles) for its duration: the
-    collector's passes over them, and the full collections of the whole heap they bring on, cost a 1,000-passage
-    batch about a third of its CPU (bench/gatecontrol_ingest.py). Reference counting still frees them all.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def with_flags(row: dict[str, Any]) -> dict[str, Any]:

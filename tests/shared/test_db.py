@@ -21,21 +21,23 @@ def probe(app: Flask, db: Database) -> Iterator[Database]:
         connection.execute(text("DROP TABLE autocommit_probe"))
 
 
-@pytest.mark.parametrize("wait_for_flush", [True, False], ids=["durable", "relaxed"])
-def test_a_write_in_an_autocommit_session_is_kept_without_a_commit(app, probe, wait_for_flush):
-    with app.app_context(), autocommit_session(wait_for_flush=wait_for_flush) as db_session:
+def test_a_write_in_an_autocommit_session_is_kept_without_a_commit(app, probe):
+    with app.app_context(), autocommit_session() as db_session:
         db_session.execute(text("INSERT INTO autocommit_probe (n) VALUES (1)"))
     with probe.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM autocommit_probe")).scalar() == 1
 
 
-def test_only_relaxed_sessions_commit_without_waiting_for_the_flush(app, db, backend):
+def test_an_autocommit_sessions_settings_stay_on_its_own_pool_and_every_commit_is_durable(app, db, backend):
     if backend != "postgresql":
-        pytest.skip("synchronous_commit is a PostgreSQL setting")
+        pytest.skip("connection settings are PostgreSQL's")
+    tuned = {"plan_cache_mode": "force_generic_plan"}
     with app.app_context():
-        with autocommit_session(wait_for_flush=False) as relaxed:
-            assert relaxed.execute(text("SHOW synchronous_commit")).scalar() == "off"
-        with autocommit_session() as durable:
-            assert durable.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        with autocommit_session(settings=tuned) as session_with:
+            assert session_with.execute(text("SHOW plan_cache_mode")).scalar() == "force_generic_plan"
+            assert session_with.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        with autocommit_session() as plain:
+            assert plain.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+            assert plain.execute(text("SHOW synchronous_commit")).scalar() == "on"
     with db.engine.connect() as connection:
-        assert connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "auto"

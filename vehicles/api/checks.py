@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 
 from shared.api import Blueprint, ProblemSchema
@@ -34,13 +35,15 @@ def _run(items: list[Any], bulk: bool) -> list[dict[str, Any]]:
     return CheckPlates(items, principal.name, principal.role.value, bulk=bulk).run()
 
 
-def _check_one(query: dict[str, Any]) -> dict[str, Any]:
+def _check_one(query: dict[str, Any]) -> Any:
     """A machinery code goes to the machinery check, a plate to the plate check."""
     if "code" in query:
         principal = current_principal()
         return CheckMachine(query["code"], principal.name, principal.role.value,
                             on_construction_site=query["construction_site"]).run()
-    return _run([query], bulk=False)[0]
+    # A plate answer is built of plain JSON values with CheckAnswerSchema's fields only, which dumping through the
+    # schema returns unchanged: sent as it is (the schema still documents it), without the field-by-field dump.
+    return current_app.json.response(_run([query], bulk=False)[0])
 
 
 @blp.route("")

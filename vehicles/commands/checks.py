@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -10,12 +9,13 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from shared.db import autocommit_session, utcnow
+from shared.db import autocommit_connection, utcnow
 from shared.errors import PayloadTooLarge, ValidationFailed
 from shared.identifiers import normalise_plate, plate_alternatives
+from shared.runtime import gc_paused
 from vehicles import parsing
 from vehicles.daos.changes import RECORD_FIELDS
-from vehicles.daos.checks import check_rows, write_check_log
+from vehicles.daos.checks import CHECK_CONNECTION, check_rows, write_check_log
 from vehicles.list_rules import check_day, in_season, overdue_plans, subject_verdict
 from vehicles.list_terms import LIST_KIND_LABELS_ZH, ListKind, jurisdiction_prefixes, reason_zh
 
@@ -117,24 +117,16 @@ class CheckPlates:
             )
         if not self.bulk:
             return self._run()
-        # A bulk check allocates some hundred thousand small objects (answers, rows; not cycles): the
-        # cyclic collector's passes over the whole heap then cost a bulk call 10-40 ms (in-process timing with
-        # it disabled during the call, bench/vehicles_check.py). Reference counting still frees everything.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():  # some hundred thousand small objects: the collector's passes cost 10-40 ms a call
             return self._run()
-        finally:
-            if enabled:
-                gc.enable()
 
     def _run(self) -> list[dict[str, Any]]:
         queries = [read_query(item) for item in self.items]
         day = self._day()
         # Autocommit: the reads need no transaction and the audit rows are one statement (atomic alone), so a
-        # check costs two round trips (read, log) instead of seven; the log commits without waiting for the WAL
-        # flush (a database crash may lose the last fraction of a second of audit rows, never other data).
-        with autocommit_session(wait_for_flush=False) as session:
+        # check costs two round trips (read, log) instead of seven. The log's commit waits for the WAL flush, as
+        # every commit does: a check is answered only once its audit row is durable.
+        with autocommit_connection(settings=CHECK_CONNECTION) as connection:
             plates = {q.plate for q in queries if q.plate}
             # A bulk check searches likely plates only for plates that cannot be read as they are
             # (likely_plates), which is known before any look-up: they go in the same statement. A well-formed
@@ -142,7 +134,7 @@ class CheckPlates:
             early = {q.plate: likely_plates(q.plate, True) for q in queries if q.plate and not q.readable
                      } if self.bulk else {}
             wanted = {a for alts in early.values() for a in alts}
-            rows = check_rows(session, plates | wanted, day)
+            rows = check_rows(connection, plates | wanted, day)
             entries = self._entries_by_subject(rows.entries)
             subjects = [self._subjects(q, rows.vehicles, entries) if q.plate else [] for q in queries]
             missed = {q.plate for q, found in zip(queries, subjects, strict=True) if q.plate and not found}
@@ -156,15 +148,15 @@ class CheckPlates:
                 wanted = {a for alts in alternatives.values() for a in alts}
                 if wanted:
                     # "did you mean": searched only for plates without an exact hit
-                    nearby = check_rows(session, wanted, day, plans=False)
+                    nearby = check_rows(connection, wanted, day, plans=False)
                     known = set(nearby.vehicles) | {entry.plate for entry in nearby.entries}
-            plans = overdue_plans(rows.plans, jurisdiction_prefixes(), day)
+            plans = _overdue_plans(rows.plans, day)
             answers = [
                 self._answer(i, q, found, plans, day, alternatives, known)
                 for i, (q, found) in enumerate(zip(queries, subjects, strict=True))
             ]
             batch = secrets.token_hex(8) if self.bulk else None
-            write_check_log(session, self.now, self.actor, self.role, batch,
+            write_check_log(connection, self.now, self.actor, self.role, batch,
                             [self._log(q, a) for q, a in zip(queries, answers, strict=True)])
         if not self.bulk and not answers[0]["ok"]:
             # logged above like every check; a single check's bad input is still the caller's 422
@@ -245,6 +237,22 @@ class CheckPlates:
         }
         return (raw[:80] if raw else raw, q.plate, q.colour, True, answer["found"], answer["blacklisted"],
                 answer["banned"], summary)
+
+
+_OVERDUE: dict[tuple[date, tuple[Any, ...]], list[Any]] = {}
+
+
+def _overdue_plans(rows: list[Any], day: date) -> list[Any]:
+    """list_rules.overdue_plans of these plan rows on `day`, remembered per process: every check reads the same few
+    plans (rows of plain values, so the key is their whole content and a changed plan is a new key), and building
+    them cost a single check more than its answer."""
+    key = (day, tuple(rows))
+    plans = _OVERDUE.get(key)
+    if plans is None:
+        if len(_OVERDUE) >= 16:  # a new day or changed plans: the old keys are not asked again
+            _OVERDUE.clear()
+        plans = _OVERDUE[key] = overdue_plans(rows, jurisdiction_prefixes(), day)
+    return plans
 
 
 _RECORD_VALUES = attrgetter(*RECORD_FIELDS)

@@ -20,7 +20,7 @@ from vehicles.commands.machinery import (
     machine_record,
     zones_for,
 )
-from vehicles.daos.checks import relax_commit, write_log
+from vehicles.daos.checks import write_log
 from vehicles.daos.machinery import (
     active_on,
     area_clause,
@@ -199,13 +199,11 @@ class CheckMachine:
         except ValueError as exc:
             errors = [{"field": "code", "reason": str(exc)}]
             with unit_of_work() as session:
-                relax_commit(session)
                 refused = self._log(normalise_code(self.raw) or None, False, False, False, {"errors": errors})
                 write_log(session, [refused])
             # logged like every check; the caller still gets its 422
             raise ValidationFailed(f"code: {exc}", errors=errors) from exc
         with unit_of_work() as session:
-            relax_commit(session)
             machine = find_machine(session, code)
             entries = [e for e in machine_entries(session, code) if entry_in_force(e, day, self.now)]
             if machine is not None:
