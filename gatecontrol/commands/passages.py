@@ -19,11 +19,11 @@ from gatecontrol.rules import (
     capture_window_problem,
     differing_fields,
     enrich,
+    fingerprint,
     months_before,
     passage_flags,
 )
 from gatecontrol.schemas import PassageSchema, fast_load
-from gatecontrol.schemas.passages import fast_fingerprint
 from shared.db import autocommit_session, database, session, unit_of_work, utcnow
 from shared.errors import Conflict, PayloadTooLarge, ValidationFailed, flatten_messages
 from shared.identifiers import PlateKind, normalise_plate
@@ -178,7 +178,7 @@ class IngestPassages:
         if errors:
             result.status, result.errors = "rejected", errors
             return result, None
-        data["fingerprint"] = fast_fingerprint(data)
+        data["fingerprint"] = fingerprint(data)
         return result, data
 
     def _gate_registered_since(self, gates: set[str], gate_id: str) -> bool:
