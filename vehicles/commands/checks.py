@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import attrgetter
 from typing import Any
 
 from shared.db import autocommit_connection, utcnow
@@ -14,7 +14,7 @@ from shared.errors import PayloadTooLarge, ValidationFailed
 from shared.identifiers import normalise_plate, plate_alternatives
 from shared.runtime import gc_paused
 from vehicles import parsing
-from vehicles.daos.changes import RECORD_FIELDS
+from vehicles.daos.changes import vehicle_record
 from vehicles.daos.checks import CHECK_CONNECTION, check_rows, write_check_log
 from vehicles.list_rules import check_day, in_season, overdue_plans, subject_verdict
 from vehicles.list_terms import LIST_KIND_LABELS_ZH, ListKind, jurisdiction_prefixes, reason_zh
@@ -199,7 +199,7 @@ class CheckPlates:
                 "plate": plate,
                 "plate_colour": colour,
                 "registered": vehicle is not None,
-                "vehicle": _vehicle_json(vehicle) if vehicle is not None else None,
+                "vehicle": vehicle_record(vehicle) if vehicle is not None else None,
                 "blacklisted": verdict["blacklisted"],
                 "key_supervised": verdict["key_supervised"],
                 "banned": verdict["banned"],
@@ -239,34 +239,13 @@ class CheckPlates:
                 answer["banned"], summary)
 
 
-_OVERDUE: dict[tuple[date, tuple[Any, ...]], list[Any]] = {}
-
-
 def _overdue_plans(rows: list[Any], day: date) -> list[Any]:
     """list_rules.overdue_plans of these plan rows on `day`, remembered per process: every check reads the same few
     plans (rows of plain values, so the key is their whole content and a changed plan is a new key), and building
     them cost a single check more than its answer."""
-    key = (day, tuple(rows))
-    plans = _OVERDUE.get(key)
-    if plans is None:
-        if len(_OVERDUE) >= 16:  # a new day or changed plans: the old keys are not asked again
-            _OVERDUE.clear()
-        plans = _OVERDUE[key] = overdue_plans(rows, jurisdiction_prefixes(), day)
-    return plans
+    return _overdue_plans_of(tuple(rows), day)
 
 
-_RECORD_VALUES = attrgetter(*RECORD_FIELDS)
-_RECORD_DATES = ("registration_date", "scrap_deadline", "status_date")
-
-
-def _vehicle_json(vehicle: Any) -> dict[str, Any]:
-    """daos.changes.vehicle_record of a check row (a namedtuple), without its per-field look-ups: a bulk check
-    makes a thousand (tests/vehicles: a bulk answer equals the single answer, which the contract tests cover)."""
-    record = dict(zip(RECORD_FIELDS, _RECORD_VALUES(vehicle), strict=True))
-    for name in _RECORD_DATES:
-        value = record[name]
-        if value is not None:
-            record[name] = value.isoformat()
-    record["stage_inferred"] = bool(record["stage_inferred"])
-    record["operating"] = bool(record["operating"])
-    return record
+@functools.lru_cache(maxsize=16)  # a new day or changed plans: the old keys are not asked again
+def _overdue_plans_of(rows: tuple[Any, ...], day: date) -> list[Any]:
+    return overdue_plans(list(rows), jurisdiction_prefixes(), day)
