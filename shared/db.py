@@ -217,24 +217,33 @@ def driver_execute(
 
     For a hot statement run many times a second: SQLAlchemy's compiling, parameter and result processing cost
     more than the look-up itself (bench/vehicles_check.py). The caller gives values the driver takes as they are
-    and reads values as the driver returns them. Errors come out as SQLAlchemy's (a lost connection is
-    invalidated and answered 503 by shared.errors), as from any other statement.
+    and reads values as the driver returns them. Errors come out as SQLAlchemy's (driver_errors).
     """
     connection = db if isinstance(db, Connection) else db.connection()
-    dbapi_connection = connection.connection.dbapi_connection
+    with driver_errors(connection, sql, params):
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if connection.dialect.name == "postgresql":
+                cursor.execute(sql, params, prepare=True)
+            else:
+                cursor.execute(sql, params)
+            return cursor.fetchall() if rows else []
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def driver_errors(connection: Connection, statement: str, params: Any = None) -> Iterator[None]:
+    """Raise the driver's errors of work done straight on `connection`'s DBAPI connection (a prepared statement,
+    a COPY) as SQLAlchemy raises them from any other statement: a lost connection is invalidated (the pool renews
+    it) and answered 503 by shared.errors, a unique violation is an IntegrityError, and so on."""
     dialect = connection.dialect
-    cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi_connection = connection.connection.dbapi_connection
     try:
-        if dialect.name == "postgresql":
-            cursor.execute(sql, params, prepare=True)
-        else:
-            cursor.execute(sql, params)
-        return cursor.fetchall() if rows else []
+        yield
     except dialect.loaded_dbapi.Error as exc:
-        invalidated = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        invalidated = dialect.is_disconnect(exc, dbapi_connection, None)
         if invalidated:
             connection.invalidate(exc)
-        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=invalidated,
-                                  dialect=dialect) from exc
-    finally:
-        cursor.close()
+        raise DBAPIError.instance(statement, params, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=invalidated, dialect=dialect) from exc

@@ -16,13 +16,13 @@ import psycopg
 from sqlalchemy import Boolean, Date, Numeric, String, TextClause, and_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gatecontrol.daos.dialect import dialect_insert
 from gatecontrol.daos.registry import RegistryGuard
 from gatecontrol.models import Passage, PassageKey
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, driver_errors
 from shared.timeutil import to_utc
 
 PASSAGE_COLUMNS = [c.key for c in Passage.__table__.columns]
@@ -82,21 +82,13 @@ def _copy_new_keys(db_session: Session, site_id: str, rows: Sequence[dict[str, A
 
 @contextmanager
 def _copy_in(db_session: Session, sql: str, types: Sequence[str]) -> Iterator[Any]:
-    """A binary COPY ... FROM STDIN of the session's connection, in its transaction. Driver errors come out as
-    SQLAlchemy's, as from any other statement: a lost connection is invalidated and answered 503."""
+    """A binary COPY ... FROM STDIN of the session's connection, in its transaction; driver errors come out as
+    SQLAlchemy's (shared.db.driver_errors): a lost connection is invalidated and answered 503."""
     connection = db_session.connection()
-    dbapi_connection = connection.connection.dbapi_connection
-    try:
-        with dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-            copy.set_types(types)
-            yield copy
-    except psycopg.Error as exc:
-        invalidated = connection.dialect.is_disconnect(exc, dbapi_connection, None)
-        if invalidated:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(
-            sql, None, exc, psycopg.Error, connection_invalidated=invalidated, dialect=connection.dialect
-        ) from exc
+    with driver_errors(connection, sql), connection.connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        copy.set_types(types)
+        yield copy
 
 
 # through SQLAlchemy: a lost connection is found on the transaction's first statement as on any other
