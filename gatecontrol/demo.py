@@ -20,6 +20,7 @@ from shared.client import UpstreamError, UpstreamUnavailable
 from shared.db import session, unit_of_work, utcnow
 from shared.identifiers import uscc_check_character
 from shared.timeutil import month_bounds
+from shared.vocab import FUEL_LABELS_ZH, EmissionStage, Fuel, stage_code
 
 
 def _demo_uscc(index: int, district: str) -> str:
@@ -40,9 +41,10 @@ logger = logging.getLogger(__name__)
 OUT_OF_TOWN = [f"晋A{n:05d}" for n in range(10001, 10041)]  # Taiyuan plates: not in this city's registry
 UNREADABLE = ["无牌", "晋L8"]  # no plate, and a partial read
 STAGES = ["3", "4", "4", "5", "5", "6", "D"]
-FLEET_SIZE = 36  # registry trucks calling at the plants
-GATE_STAGE = {"china_2": "2", "china_3": "3", "china_4": "4", "china_5": "5", "china_6a": "6", "china_6b": "6"}
-GATE_FUEL = {"diesel": "柴油", "natural_gas": "天然气", "battery_electric": "纯电动"}
+TRUCKS = 40  # plates calling at the plants: registry trucks first, out-of-town ones make up the rest
+FLEET_SIZE = 36  # of which registry trucks, when the registry can be read
+TRUCK_FUELS = (Fuel.DIESEL, Fuel.NATURAL_GAS, Fuel.BATTERY_ELECTRIC)
+TRUCK_STAGES = [s.value for s in EmissionStage if s.rank >= EmissionStage.CHINA_2.rank]  # still on the road
 
 
 @dataclass(frozen=True)
@@ -65,18 +67,18 @@ def fleet() -> list[Truck]:
     query = (
         select(VehicleFact)
         .where(VehicleFact.plate_colour == "yellow", VehicleFact.vehicle_class.in_(["N2", "N3"]),
-               VehicleFact.status == "active", VehicleFact.fuel.in_(list(GATE_FUEL)),
-               VehicleFact.emission_stage.in_(list(GATE_STAGE)) | (VehicleFact.fuel == "battery_electric"))
+               VehicleFact.status == "active", VehicleFact.fuel.in_([f.value for f in TRUCK_FUELS]),
+               VehicleFact.emission_stage.in_(TRUCK_STAGES) | (VehicleFact.fuel == Fuel.BATTERY_ELECTRIC.value))
         .order_by(VehicleFact.plate)
     )  # fmt: skip
     known = list(session().scalars(query))
     step = max(1, len(known) // FLEET_SIZE)
     registered = [
-        Truck(v.plate, v.plate_colour, "D" if v.fuel == "battery_electric" else GATE_STAGE[v.emission_stage or ""],
-              GATE_FUEL[v.fuel or ""])
+        Truck(v.plate, v.plate_colour, stage_code(None if v.fuel == Fuel.BATTERY_ELECTRIC.value else
+                                                  EmissionStage(v.emission_stage)), FUEL_LABELS_ZH[Fuel(v.fuel)])
         for v in known[::step][:FLEET_SIZE]
     ]  # fmt: skip
-    visitors = OUT_OF_TOWN[: 40 - len(registered)] if registered else OUT_OF_TOWN
+    visitors = OUT_OF_TOWN[: TRUCKS - len(registered)]
     return registered + [Truck(plate) for plate in visitors] + [Truck(plate) for plate in UNREADABLE]
 AUTHORITY = "临汾市重污染天气应急指挥部"
 GOODS = ["煤炭", "焦炭", "铁矿石", "钢材", "石灰石"]
