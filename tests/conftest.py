@@ -8,8 +8,9 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import psycopg
@@ -26,6 +27,7 @@ from shared.migrate import AUTH_TREE, upgrade
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_ADMIN_URL = os.environ.get("LANTIAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+T = TypeVar("T")
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -105,19 +107,61 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture(scope="session")
-def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+class Keeper:
+    """What a worker makes once per backend and keeps to the end of its session: the token register, services
+    running with demo data. A session fixture parametrised by backend would not do: pytest tears down a
+    parametrised higher-scoped fixture whenever the parameter changes, and each test module runs SQLite then
+    PostgreSQL, so such a fixture was made again for every module."""
+
+    def __init__(self, stack: ExitStack, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.stack = stack
+        self.tmp_path_factory = tmp_path_factory
+        self.made: dict[tuple[str, ...], Any] = {}
+
+    def get(self, key: tuple[str, ...], make: Callable[[], AbstractContextManager[T]]) -> T:
+        """The thing `make` gives for `key`, made the first time it is asked for and closed at the session's end."""
+        if key not in self.made:
+            self.made[key] = self.stack.enter_context(make())
+        return self.made[key]
+
+    def databases(self, backend: str) -> Databases:
+        """Throw-away databases that live as long as the session (those of a module go with the module)."""
+        return self.get(("databases", backend), lambda: _databases(backend, self.tmp_path_factory))
+
+
+@contextmanager
+def _databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     dbs = Databases(backend, tmp_path_factory.mktemp(f"db-{backend}"))
-    yield dbs
-    dbs.drop_all()
+    try:
+        yield dbs
+    finally:
+        dbs.drop_all()
 
 
 @pytest.fixture(scope="session")
-def auth_database_url(databases: Databases) -> str:
-    """The shared token register, migrated, one per backend."""
-    url = databases.new("auth")
-    upgrade(AUTH_TREE, url)
-    return url
+def keeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keeper]:
+    with ExitStack() as stack:
+        yield Keeper(stack, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """The module's throw-away databases on the current backend, dropped at its end."""
+    with _databases(backend, tmp_path_factory) as dbs:
+        yield dbs
+
+
+@pytest.fixture(scope="module")
+def auth_database_url(backend: str, keeper: Keeper) -> str:
+    """The shared token register, migrated, one per backend for the session."""
+
+    @contextmanager
+    def make() -> Iterator[str]:
+        url = keeper.databases(backend).new("auth")
+        upgrade(AUTH_TREE, url)
+        yield url
+
+    return keeper.get(("auth", backend), make)
 
 
 # ---- one service -----------------------------------------------------------------------------------

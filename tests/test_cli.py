@@ -41,20 +41,35 @@ def free_port_block(size: int) -> int:
     raise RuntimeError("no free block of ports")
 
 
-@pytest.fixture
-def env(databases, tmp_path) -> dict[str, str]:
-    """An operator's environment: every database a throw-away one on the current backend."""
+def operator_env(databases, var_dir: Path, *services: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An operator's environment: every database of `services` a throw-away one on the current backend."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LANTIAN_", "PROMETHEUS_"))}
     base.update(
         {
-            "LANTIAN_VAR_DIR": str(tmp_path / "var"),
+            "LANTIAN_VAR_DIR": str(var_dir),
             "LANTIAN_SECRET_KEY": TEST_SECRET,
             "LANTIAN_AUTH_DATABASE_URL": databases.new("cli_auth"),
         }
     )
-    for service in SERVICES:
+    for service in services:
         base[f"LANTIAN_{service.upper()}_DATABASE_URL"] = databases.new(f"cli_{service}")
     return base
+
+
+@pytest.fixture
+def env(databases, tmp_path) -> dict[str, str]:
+    """Fresh databases of the four services, not yet migrated."""
+    return operator_env(databases, tmp_path / "var", *SERVICES)
+
+
+@pytest.fixture(scope="module")
+def demo_city(databases, tmp_path_factory) -> tuple[dict[str, str], str]:
+    """Every database (the console's too) migrated and seeded with the demo city once per backend, and what the
+    first `lantian demo seed` printed: the tests below read it or run it again, neither changes what it holds."""
+    env = operator_env(databases, tmp_path_factory.mktemp("cli") / "var", *SERVICES, "console")
+    env["LANTIAN_CONSOLE_SECURE_COOKIE"] = "0"  # plain HTTP here, as on a closed LAN
+    lantian(env, "db", "upgrade")
+    return env, lantian(env, "demo", "seed").stdout
 
 
 def lantian(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -74,21 +89,6 @@ def test_migrate_seed_and_tokens_like_an_operator(env):
     for service in ("railshift", "gatecontrol"):  # their reference tables load without the demo
         expected = rf"{service}: policy rules [1-9]\d* added, 0 already there; reference data [1-9]\d* added"
         assert re.search(expected, seeded), seeded
-    first = lantian(env, "demo", "seed").stdout
-    again = lantian(env, "demo", "seed").stdout
-    assert "railshift: policy rules 0 added, 25 already there" in first
-    assert "railshift: policy rules 0 added, 25 already there" in again
-    # gatecontrol's demo reads the registry through the vehicles API: most trucks at its gates are registered
-    assert "(36 registry trucks among the 42 plates at the gates)" in first, first
-    engine = create_engine(env["LANTIAN_GATECONTROL_DATABASE_URL"])
-    with engine.connect() as connection:
-        known, mismatched, total = connection.execute(text(
-            "SELECT sum(CASE WHEN vehicle_known THEN 1 ELSE 0 END), sum(CASE WHEN stage_mismatch THEN 1 ELSE 0 END),"
-            " count(*) FROM passage")).one()  # fmt: skip
-    engine.dispose()
-    assert total == 960 and 0.75 * total < known < 0.95 * total  # registry trucks, and some from out of town
-    assert 0 < mismatched < 0.1 * total  # the gates misreport a stage now and then, not on every registry truck
-    assert re.search(r"gatecontrol: 2 sites, 0 passages added", again), again
     assert "rail_share.bulk_freight_with_siding" in lantian(env, "railshift", "rules", "--as-of", "2020-06-01").stdout
     undated = lantian(
         env, "vehicles", "rules", "--as-of", "2020-06-01", "--code", "diesel_truck.china_iii_phaseout_deadline"
@@ -103,6 +103,24 @@ def test_migrate_seed_and_tokens_like_an_operator(env):
     assert "revoked" in lantian(env, "token", "list", "--all").stdout
     twice = lantian(env, "token", "revoke", token_id, "--reason", "again", check=False)
     assert twice.returncode != 0 and "already revoked" in twice.stderr
+
+
+def test_the_demo_seeded_twice_adds_its_city_once(demo_city):
+    env, first = demo_city
+    again = lantian(env, "demo", "seed").stdout
+    assert "railshift: policy rules 25 added, 0 already there" in first  # on a migrated database it loads the rules
+    assert "railshift: policy rules 0 added, 25 already there" in again
+    # gatecontrol's demo reads the registry through the vehicles API: most trucks at its gates are registered
+    assert "(36 registry trucks among the 42 plates at the gates)" in first, first
+    engine = create_engine(env["LANTIAN_GATECONTROL_DATABASE_URL"])
+    with engine.connect() as connection:
+        known, mismatched, total = connection.execute(text(
+            "SELECT sum(CASE WHEN vehicle_known THEN 1 ELSE 0 END), sum(CASE WHEN stage_mismatch THEN 1 ELSE 0 END),"
+            " count(*) FROM passage")).one()  # fmt: skip
+    engine.dispose()
+    assert total == 960 and 0.75 * total < known < 0.95 * total  # registry trucks, and some from out of town
+    assert 0 < mismatched < 0.1 * total  # the gates misreport a stage now and then, not on every registry truck
+    assert re.search(r"gatecontrol: 2 sites, 0 passages added", again), again
 
 
 def test_bad_token_requests_are_refused_with_the_reason(env):
@@ -121,11 +139,8 @@ HOMES = {"admin": "/admin/users", "environment": "/environment/", "transport": "
 
 
 @pytest.mark.e2e
-def test_run_brings_all_four_and_the_console_up_and_prints_working_logins(env, databases):
-    env = {**env, "LANTIAN_CONSOLE_DATABASE_URL": databases.new("cli_console"),
-           "LANTIAN_CONSOLE_SECURE_COOKIE": "0"}  # plain HTTP here, as on a closed LAN
-    lantian(env, "db", "upgrade")
-    lantian(env, "demo", "seed")
+def test_run_brings_all_four_and_the_console_up_and_prints_working_logins(demo_city):
+    env, _ = demo_city
     base = free_port_block(4)
     process = subprocess.Popen(
         [sys.executable, "-m", "shared.cli", "run", "--workers", "1", "--base-port", str(base)],

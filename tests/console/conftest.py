@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,13 @@ import requests
 from werkzeug.serving import make_server
 
 from console.config import ConsoleSettings
-from tests.conftest import TEST_SECRET, RunningService, free_port, make_settings, make_token, service_env
+from tests.conftest import TEST_SECRET, Keeper, RunningService, free_port, make_settings, make_token, service_env
 from tests.console.factories import PASSWORD, make_user
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+# How long a browser step may wait (Playwright's default for every action and navigation): a ceiling, never a
+# wait for a step that succeeds; a CI machine shared with other jobs has taken more than 10 s to load a page.
+BROWSER_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +30,16 @@ def service() -> str:
     return "console"
 
 
-def _demo_service(name: str, databases, auth_database_url, tmp_path_factory,  # type: ignore[no-untyped-def]
-                  seed: Callable[[], None], closed: tuple[str, ...] = ()) -> Iterator[RunningService]:
+def _demo_service(name: str, backend: str, keeper: Keeper, auth_database_url: str, seed: Callable[[], None],
+                  closed: tuple[str, ...] = ()) -> RunningService:
+    """The demo service `name` on `backend`, started the first time a module of this worker asks for it."""
+    return keeper.get((f"{name}_demo", backend), lambda: _running_demo(
+        name, keeper.databases(backend), auth_database_url, keeper.tmp_path_factory, seed, closed))
+
+
+@contextmanager
+def _running_demo(name: str, databases, auth_database_url, tmp_path_factory,  # type: ignore[no-untyped-def]
+                  seed: Callable[[], None], closed: tuple[str, ...]) -> Iterator[RunningService]:
     """`name` running for real in its own process on a fresh migrated database that `seed` filled first (in an app
     context); the services in `closed` are closed ports, so calls to them fail as when they are down."""
     from shared.migrate import upgrade
@@ -60,8 +72,8 @@ def _seed_rules(service: str, model: type) -> None:
         seed_rules(db_session, model, load_rule_file(service))
 
 
-@pytest.fixture(scope="session")
-def railshift_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+@pytest.fixture(scope="module")
+def railshift_demo(backend, keeper, auth_database_url) -> RunningService:
     """railshift running for real with its rules, targets and demo year loaded (once per backend).
 
     gatecontrol is a closed port, so every reconciliation says 'unavailable' with the reason."""
@@ -73,11 +85,11 @@ def railshift_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[R
         _seed_rules("railshift", PolicyRule)
         demo.seed()
 
-    yield from _demo_service("railshift", databases, auth_database_url, tmp_path_factory, seed, closed=("gatecontrol",))
+    return _demo_service("railshift", backend, keeper, auth_database_url, seed, closed=("gatecontrol",))
 
 
-@pytest.fixture(scope="session")
-def vehicles_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+@pytest.fixture(scope="module")
+def vehicles_demo(backend, keeper, auth_database_url) -> RunningService:
     """vehicles running for real with its rules, phase-out plans, NEV targets, list entries and demo city loaded
     (once per backend; tests that add list entries use subjects of their own)."""
 
@@ -88,11 +100,11 @@ def vehicles_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[Ru
         _seed_rules("vehicles", PolicyRule)
         demo.seed()
 
-    yield from _demo_service("vehicles", databases, auth_database_url, tmp_path_factory, seed)
+    return _demo_service("vehicles", backend, keeper, auth_database_url, seed)
 
 
-@pytest.fixture(scope="session")
-def gatecontrol_demo(databases, auth_database_url, tmp_path_factory) -> Iterator[RunningService]:
+@pytest.fixture(scope="module")
+def gatecontrol_demo(backend, keeper, auth_database_url) -> RunningService:
     """gatecontrol running for real with its shipped data and demo (two Linfen plants, their passages in
     December 2025 and the last week, an orange alert in each); vehicles is a closed port."""
 
@@ -105,7 +117,7 @@ def gatecontrol_demo(databases, auth_database_url, tmp_path_factory) -> Iterator
             seed_shipped_data(db_session, "gatecontrol")
         demo.seed()
 
-    yield from _demo_service("gatecontrol", databases, auth_database_url, tmp_path_factory, seed, closed=("vehicles",))
+    return _demo_service("gatecontrol", backend, keeper, auth_database_url, seed, closed=("vehicles",))
 
 
 def with_service(config: ConsoleSettings, running: RunningService) -> ConsoleSettings:
@@ -190,8 +202,9 @@ def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    """One headless chromium per worker; each test opens its own context (cookies and storage of its own)."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: run scripts/ensure-chromium (make test does)")
     from playwright.sync_api import sync_playwright
@@ -212,14 +225,14 @@ def page_for(browser, live_url):  # type: ignore[no-untyped-def]
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
         context = browser.new_context(viewport=viewport, base_url=live_url, locale="zh-CN")
         contexts.append(context)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         page = context.new_page()
         page.goto("/login")
         page.get_by_label("用户名").fill(username)  # found by its label: every input has one
         page.get_by_label("用户名").press("Tab")  # keyboard only from here: Tab to the password, Enter sends
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: "/login" not in url, timeout=10_000)
+        page.wait_for_url(lambda url: "/login" not in url)
         return page
 
     yield open_page

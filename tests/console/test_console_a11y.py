@@ -251,7 +251,7 @@ def test_keyboard_only_login_and_police_check(app, browser, live_url):
         page = context.new_page()
         page.goto("/login")
         # the cursor starts in the box (autofocus lands at the browser's next frame, not at load)
-        page.wait_for_function("document.activeElement && document.activeElement.name === 'username'", timeout=5000)
+        page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline not in ("none", "")  # focus can be seen
         page.keyboard.type("a11y.police")
@@ -269,7 +269,7 @@ def test_keyboard_only_login_and_police_check(app, browser, live_url):
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") not in ("none", "")
         page.goto("/police/check")
         # the check's box has the cursor at once (the browser applies autofocus at its next frame, not at load)
-        page.wait_for_function("document.activeElement && document.activeElement.name === 'q'", timeout=5000)
+        page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
         page.keyboard.type("晋l00005")
         page.keyboard.press("Enter")
         page.wait_for_selector("#normalised")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from shared.config import Settings
@@ -42,13 +44,19 @@ def _seed(name: str, url: str, auth_url: str, tmp) -> None:
         app.extensions["lantian.auth_db"].dispose()
 
 
-@pytest.fixture(scope="session")
-def seeded_upstreams(databases, auth_database_url, tmp_path_factory):
+@pytest.fixture(scope="module")
+def seeded_upstreams(backend, keeper, auth_database_url):
     """The three upstreams running for real with their shipped rules and targets loaded, once per backend.
 
     Shared by the report modules (starting three gunicorn services costs ~10 s); each test reads its own
     month or its own enterprises, sites and vehicles, so what another module created does not change it.
     """
+    return keeper.get(("seeded_upstreams", backend),
+                    lambda: _seeded_upstreams(keeper.databases(backend), auth_database_url, keeper.tmp_path_factory))
+
+
+@contextmanager
+def _seeded_upstreams(databases, auth_database_url, tmp_path_factory):  # type: ignore[no-untyped-def]
     from shared.migrate import upgrade
     from tests.conftest import RunningService, service_env
 
