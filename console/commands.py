@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,8 +13,11 @@ from console.models import User
 from shared.db import unit_of_work, utcnow
 from shared.errors import Conflict, NotFound, ValidationFailed
 
-# Checked against when the user name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("lantian-no-such-user")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the user name is unknown, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash("lantian-no-such-user", method=method)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,10 @@ def _settings():  # type: ignore[no-untyped-def]
     return current_app.extensions["lantian.settings"]
 
 
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=_settings().password_hash_method)
+
+
 def log_in(raw_username: str, password: str, remote_addr: str | None) -> LoginOutcome:
     """Check a user name and password; count failures, lock after the configured number in a row."""
     settings = _settings()
@@ -34,7 +42,7 @@ def log_in(raw_username: str, password: str, remote_addr: str | None) -> LoginOu
     with unit_of_work() as db_session:
         user = daos.user_by_name(db_session, username)
         if user is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(settings.password_hash_method), password)
             daos.add_attempt(db_session, username, False, "unknown_user", remote_addr)
             return LoginOutcome(None, "bad_credentials")
         if user.disabled_at is not None:
@@ -80,7 +88,7 @@ def create_user(actor: User | None, form: dict[str, str]) -> User:
             raise Conflict(f"the user name {username!r} is taken",
                            errors=[{"field": "username", "reason": "already taken"}])
         user = User(username=username, display_name=display_name, role=role, uscc=uscc,
-                    password_hash=generate_password_hash(form["password"]), language=form.get("language") or "zh",
+                    password_hash=_hash(form["password"]), language=form.get("language") or "zh",
                     created_by=actor.username if actor else "lantian")
         db_session.add(user)
         daos.add_audit(db_session, actor, "user.created", username, f"role={role}" + (f" uscc={uscc}" if uscc else ""))
@@ -95,7 +103,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
             raise NotFound(f"no user {user_id}")
         if problem := rules.password_problem(password, user.username):
             raise ValidationFailed("the password was not changed", errors=[{"field": "password", "reason": problem}])
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = _hash(password)
         user.password_changed_at = utcnow()
         user.failed_logins, user.locked_until = 0, None
         daos.end_sessions_of(db_session, user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from shared.config import DEV_SECRET_KEY, FRONTENDS, SERVICES, ConfigError, chec
 
 NAME = "console"
 PORT = FRONTENDS[NAME]
+DEFAULT_PASSWORD_HASH = "scrypt:32768:8:1"  # werkzeug's own default, written out so a deployment sees it
+HASH_METHOD = re.compile(r"^(?:scrypt:(?P<n>\d+):(?P<r>\d+):(?P<p>\d+)|pbkdf2:sha256:(?P<iterations>\d+))$")
+# OWASP's password storage floors: scrypt N=2^15 (r=8, p=1) and PBKDF2-HMAC-SHA256 600,000 iterations.
+PRODUCTION_FLOOR = {"n": 32768, "iterations": 600_000}
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class ConsoleSettings:
     lockout_failures: int = 5  # failed logins in a row that lock an account
     lockout_minutes: int = 15  # how long it stays locked
     session_hours: int = 8  # a session ends this long after its last use
+    # How new passwords are hashed (werkzeug's method string). Stored hashes name their own method, so a change
+    # applies to passwords set from then on. Production refuses anything weaker than the default.
+    password_hash_method: str = DEFAULT_PASSWORD_HASH
     secure_cookie: bool = True  # the session cookie only travels over HTTPS (loopback counts as secure)
     max_content_length: int = 16 * 1024 * 1024
 
@@ -55,6 +63,7 @@ class ConsoleSettings:
             lockout_failures=int(_number(env, "LANTIAN_CONSOLE_LOCKOUT_FAILURES", 5)),
             lockout_minutes=int(_number(env, "LANTIAN_CONSOLE_LOCKOUT_MINUTES", 15)),
             session_hours=int(_number(env, "LANTIAN_CONSOLE_SESSION_HOURS", 8)),
+            password_hash_method=env.get("LANTIAN_CONSOLE_PASSWORD_HASH") or DEFAULT_PASSWORD_HASH,
             secure_cookie=env.get("LANTIAN_CONSOLE_SECURE_COOKIE", "1") not in ("0", "false", "no"),
             max_content_length=int(_number(env, "LANTIAN_MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         )
@@ -70,11 +79,25 @@ class ConsoleSettings:
         check_secret_key(self.environment, self.secret_key)
         if self.lockout_failures < 1 or self.lockout_minutes < 1 or self.session_hours < 1:
             raise ConfigError("LANTIAN_CONSOLE_LOCKOUT_FAILURES, _LOCKOUT_MINUTES and _SESSION_HOURS must be >= 1")
+        check_password_hash_method(self.environment, self.password_hash_method)
 
     def ensure_var_dir(self) -> None:
         """Create the directory that holds the SQLite file."""
         if self.database_url.startswith("sqlite") and ":///" in self.database_url:
             Path(self.database_url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def check_password_hash_method(environment: str, method: str) -> None:
+    """A werkzeug scrypt or PBKDF2-SHA256 method string; in production no weaker than OWASP's floors."""
+    match = HASH_METHOD.match(method)
+    if match is None:
+        raise ConfigError(
+            f"LANTIAN_CONSOLE_PASSWORD_HASH must be scrypt:N:r:p or pbkdf2:sha256:ITERATIONS, got {method!r}")
+    if environment == "production":
+        cost, floor = ("n", PRODUCTION_FLOOR["n"]) if match["n"] else ("iterations", PRODUCTION_FLOOR["iterations"])
+        if int(match[cost]) < floor:
+            raise ConfigError(f"LANTIAN_CONSOLE_PASSWORD_HASH {method!r} is weaker than production allows "
+                              f"({cost} must be >= {floor})")
 
 
 def _number(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:

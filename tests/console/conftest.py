@@ -144,7 +144,10 @@ def config(databases, railshift_demo, tmp_path_factory) -> ConsoleSettings:
     urls["railshift"] = railshift_demo.url
     return ConsoleSettings(database_url=url, secret_key=TEST_SECRET, service_urls=urls,
                            var_dir=tmp_path_factory.mktemp("console"), testing=True, http_timeout=5.0,
-                           http_retries=0, lockout_failures=3, lockout_minutes=15)
+                           http_retries=0, lockout_failures=3, lockout_minutes=15,
+                           # scrypt at 1/32 of production's cost: the tests log in hundreds of times, and the
+                           # default's 90 ms a hash was a tenth of the whole suite's CPU
+                           password_hash_method="scrypt:1024:8:1")
 
 
 @pytest.fixture(scope="module")

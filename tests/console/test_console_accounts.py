@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from console import rules
+from console.config import ConsoleSettings
 from console.models import AuditEntry, LoginAttempt, User, UserSession
+from shared.config import ConfigError
 from tests.console.conftest import csrf_token, log_in
 from tests.console.factories import DEMO_STEEL_USCC, PASSWORD, make_user
 
@@ -230,6 +232,18 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_outside_tests(app, c
         assert cookie.split(";")[0].split("=", 1)[1] not in stored  # the table keeps only a hash of the id
     finally:
         production_like.extensions["lantian.db"].dispose()
+
+
+def test_passwords_are_hashed_as_configured_and_production_refuses_a_weak_method(app, config):
+    make_user(app, "police", "sun.li")
+    assert next(u.password_hash for u in _rows(app, User) if u.username == "sun.li").startswith("scrypt:1024:8:1$")
+    assert ConsoleSettings.from_env({}).password_hash_method == "scrypt:32768:8:1"  # werkzeug's default
+    production = {"LANTIAN_ENV": "production", "LANTIAN_SECRET_KEY": "a-long-production-secret-" + "x" * 40}
+    for method, field in (("scrypt:16384:8:1", "n must be >= 32768"),
+                          ("pbkdf2:sha256:1000", "iterations must be >= 600000"), ("md5", "must be scrypt:N:r:p")):
+        with pytest.raises(ConfigError, match=field):
+            ConsoleSettings.from_env({**production, "LANTIAN_CONSOLE_PASSWORD_HASH": method})
+    assert ConsoleSettings.from_env({**production, "LANTIAN_CONSOLE_PASSWORD_HASH": "pbkdf2:sha256:600000"})
 
 
 def test_the_interface_switches_to_english(app, client):
