@@ -12,8 +12,6 @@ import click
 from flask import Flask
 
 cli = click.Group("reports", help="The reports service's commands.")
-ALIASES = ("report",)
-"""Other names the `lantian` command hangs this group under (`lantian report monthly ...`)."""
 
 
 @cli.command("sources")

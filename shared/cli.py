@@ -47,7 +47,26 @@ service_choice = click.Choice(ALL_SERVICES)
 served_choice = click.Choice((*ALL_SERVICES, *FRONTENDS))
 
 
-@click.group()
+class _ServiceGroups(click.Group):
+    """The `lantian` group: each service's own command group is imported only when it is the one invoked, so
+    `lantian serve vehicles` does not import the other four services (half of a process's start-up)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.modules = {name: f"{name}.cli" for name in (*ALL_SERVICES, *FRONTENDS)}
+        self.modules["report"] = "reports.cli"  # `lantian report monthly ...` reads as well as `lantian reports`
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.modules:
+            command: click.Command = importlib.import_module(self.modules[cmd_name]).cli
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_ServiceGroups)
 @click.version_option(package_name="lantian")
 def main() -> None:
     """lantian (蓝天): the transport side of the Blue Sky air-pollution campaign."""
@@ -443,18 +462,6 @@ def wait_ready(base_url: str, timeout: float, exited: Callable[[], int | None], 
         time.sleep(0.2)
     raise click.ClickException(f"{name} was not ready at {base_url}/ready within {timeout:.0f}s")
 
-
-def _add_service_groups() -> None:
-    for service in ALL_SERVICES:
-        module = importlib.import_module(f"{service}.cli")
-        main.add_command(module.cli, service)
-        for alias in getattr(module, "ALIASES", ()):  # e.g. `lantian report` for `lantian reports`
-            main.add_command(module.cli, alias)
-    for frontend in FRONTENDS:  # `lantian console create-user ...`
-        main.add_command(importlib.import_module(f"{frontend}.cli").cli, frontend)
-
-
-_add_service_groups()
 
 if __name__ == "__main__":
     main()
