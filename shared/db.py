@@ -122,9 +122,27 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = self._shares_disconnects(make_engine(url))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._autocommit_engines: dict[tuple[tuple[str, str], ...], Engine] = {}
+
+    def _shares_disconnects(self, engine: Engine) -> Engine:
+        # A lost connection means the database went away (a restart): SQLAlchemy renews the pool whose statement
+        # failed, and this renews the others, so the one request that saw it answers 503 and the next succeeds
+        # whichever pool it draws from.
+        engine.update_execution_options(lantian_connection_lost=self.connection_lost)
+
+        @event.listens_for(engine, "handle_error")
+        def _on_error(context: Any) -> None:
+            if context.is_disconnect:
+                self.connection_lost()
+
+        return engine
+
+    def connection_lost(self) -> None:
+        """Renew every pool of this database: their idle connections died with the one that failed."""
+        for engine in (self.engine, *self._autocommit_engines.values()):
+            engine.dispose()
 
     def init_app(self, app: Flask) -> None:
         app.extensions["lantian.db"] = self
@@ -141,9 +159,9 @@ class Database:
         engine = self._autocommit_engines.get(key)
         if engine is None:
             options = " ".join(f"-c {name}={value}" for name, value in key)
-            engine = self._autocommit_engines[key] = make_engine(
-                self.url, isolation_level="AUTOCOMMIT", connect_args={"options": options}
-            )
+            engine = self._autocommit_engines[key] = self._shares_disconnects(make_engine(
+                self.url, isolation_level="AUTOCOMMIT", connect_args={"options": options} if options else {}
+            ))
         return engine
 
     def dispose(self) -> None:
@@ -200,9 +218,9 @@ def autocommit_connection(*, settings: Mapping[str, str] | None = None) -> Itera
     """autocommit_session's connection without a Session around it, for Core statements only (a Session costs
     a hot request a tenth of a millisecond)."""
     db = database()
-    tuned = db.autocommit_engine(settings) if settings else None
-    if tuned is not None:
-        connection = tuned.connect()  # autocommit already: no isolation level to set and reset per use
+    own_pool = db.autocommit_engine(settings or {})
+    if own_pool is not None:
+        connection = own_pool.connect()  # autocommit already: no isolation level to set and reset per use
     else:
         connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     with connection:
@@ -245,5 +263,7 @@ def driver_errors(connection: Connection, statement: str, params: Any = None) ->
         invalidated = dialect.is_disconnect(exc, dbapi_connection, None)
         if invalidated:
             connection.invalidate(exc)
+            if lost := connection.get_execution_options().get("lantian_connection_lost"):
+                lost()
         raise DBAPIError.instance(statement, params, exc, dialect.loaded_dbapi.Error,
                                   connection_invalidated=invalidated, dialect=dialect) from exc

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import sys
 import time
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -29,9 +31,13 @@ class _ContextFilter(logging.Filter):
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Send the process's logs to stderr as JSON (called once by the process entry point, not by tests)."""
+    # orjson writes Chinese as UTF-8 (the json module escaped it) at a third of the json module's cost per line;
+    # a terminal that cannot show a character gets an escape instead of a logging error
+    if isinstance(sys.stderr, io.TextIOWrapper):
+        sys.stderr.reconfigure(errors="backslashreplace")
     handler = logging.StreamHandler()
     handler.setFormatter(
-        JsonFormatter(
+        OrjsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )

@@ -24,7 +24,7 @@ from gatecontrol.rules import (
     passage_flags,
 )
 from gatecontrol.schemas import PassageSchema, fast_load
-from shared.db import autocommit_session, database, session, unit_of_work, utcnow
+from shared.db import autocommit_connection, autocommit_session, database, session, unit_of_work, utcnow
 from shared.errors import Conflict, PayloadTooLarge, ValidationFailed, flatten_messages
 from shared.identifiers import PlateKind, normalise_plate
 from shared.runtime import gc_paused
@@ -114,10 +114,11 @@ class IngestPassages:
                 result.status = "duplicate"
             else:
                 self._judge_repeat(result, data, row)
-        counts: dict[str, int] = {}
-        for result in results:
-            counts[result.status] = counts.get(result.status, 0) + 1
-        logger.info("passages ingested", extra={"site_id": self.site_id, "results": counts})
+        if not self.parsed:  # a batch; the single POST's outcome is its access log line (201, 200, 409 or 422)
+            counts: dict[str, int] = {}
+            for result in results:
+                counts[result.status] = counts.get(result.status, 0) + 1
+            logger.info("passages ingested", extra={"site_id": self.site_id, "results": counts})
         return results
 
     def _store(
@@ -148,7 +149,7 @@ class IngestPassages:
         pair = (plate.normalised, data["plate_colour"])
         fact, entries = registry_seen().get(pair) or (None, [])
         (row,) = self._rows([data], {data["event_id"]: plate}, {pair: fact} if fact else {}, {_key(pair): entries})
-        with database().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with autocommit_connection() as connection:
             unchanged, created = daos.claim_and_insert_if_registry_unchanged(
                 connection, self.site_id, row, pair, daos.registry_guard(fact, entries)
             )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from gatecontrol.daos.dialect import dialect_insert
 from gatecontrol.daos.registry import RegistryGuard
 from gatecontrol.models import Passage, PassageKey
-from shared.db import UTCDateTime, driver_errors
+from shared.db import UTCDateTime, driver_errors, driver_execute
 from shared.timeutil import to_utc
 
 PASSAGE_COLUMNS = [c.key for c in Passage.__table__.columns]
@@ -154,8 +154,8 @@ def claim_and_insert_if_registry_unchanged(
         params[f"{name}_0"] = to_utc(params[f"{name}_0"])
     params.update(site_id=site_id, g_plate=plate[0], g_colour=plate[1], g_key=f"{plate[0]}|{plate[1]}")
     params.update(zip(("fact_count", "fact_seq", "entry_count", "entry_seq"), guard, strict=True))
-    found = connection.exec_driver_sql(_guarded_insert_sql(), params).one()
-    return bool(found.unchanged), {found.event_id} if found.event_id is not None else set()
+    ((unchanged, event_id),) = driver_execute(connection, _guarded_insert_sql(), params)
+    return bool(unchanged), {event_id} if event_id is not None else set()
 
 
 def claim_and_insert_passages(db_session: Session, site_id: str, rows: Sequence[dict[str, Any]]) -> set[str]:
