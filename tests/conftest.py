@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -302,6 +303,14 @@ class RunningService:
             wait_ready(self.url, timeout, self.process.poll, self.name)
         except click.ClickException as exc:
             raise RuntimeError(f"{exc.message}: {self.log.read_text()[-3000:]}") from exc
+
+    def request_ids(self) -> set[str]:
+        """The request ids in the service's JSON log lines so far (gunicorn's own lines are not JSON)."""
+        ids = set()
+        for line in self.log.read_text().splitlines():
+            with suppress(ValueError):
+                ids.add(json.loads(line).get("request_id"))
+        return ids - {None}
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from console.config import ConsoleSettings
@@ -23,6 +24,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 # How long a browser step may wait (Playwright's default for every action and navigation): a ceiling, never a
 # wait for a step that succeeds; a CI machine shared with other jobs has taken more than 10 s to load a page.
 BROWSER_TIMEOUT_MS = 30_000
+# A click that loads a page returns once the answer starts to arrive, so what the page shows is asserted with
+# expect(), which waits for it (a bare count() read a half-parsed page on a loaded machine and saw no rows).
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")

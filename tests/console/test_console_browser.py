@@ -7,6 +7,7 @@ another role's page or another enterprise's data, and saves screenshots under te
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.console.conftest import shot
 from tests.console.factories import DEMO_STEEL_USCC, demo_uscc, make_user
@@ -25,7 +26,7 @@ def test_transport_reviews_returns_with_a_reason_and_reads_the_ranking(app, page
     page.get_by_label("退回原因（每行一条，退回时必填）").fill("铁路运单缺失")
     page.get_by_role("button", name="退回").click()
     assert page.locator(".flash.ok").inner_text() == "已退回。"
-    assert page.locator("#queue tr", has_text="清徐美锦焦化有限公司").count() == 0
+    expect(page.locator("#queue tr", has_text="清徐美锦焦化有限公司")).to_have_count(0)
 
     page.goto("/transport/ranking?month=2025-06&area=141000")
     page.wait_for_selector("#chart svg")  # ECharts drew it, from the package's own copy (no internet here)
@@ -46,7 +47,7 @@ def test_enterprise_reads_the_return_reason_then_fills_in_and_submits_a_month(ap
     page = page_for("tongmei")
     page.get_by_label("月份", exact=True).fill("2025-12")  # the list's month filter
     page.get_by_role("button", name="查询").click()
-    assert page.locator("#declarations tbody tr").count() == 1
+    expect(page.locator("#declarations tbody tr")).to_have_count(1)
     page.locator("#declarations tbody tr").get_by_role("link", name="查看").click()
     assert "已退回" in page.locator("#status").inner_text()
     assert "焦炭出厂量与磅单不符" in page.locator("#history").inner_text()
@@ -98,7 +99,7 @@ def test_police_check_on_a_phone_normalises_what_was_typed_and_names_the_missing
     page.keyboard.press("Enter")
     page.wait_for_selector("#normalised")
     assert "晋A12345" in page.locator("#normalised").inner_text()
-    assert page.locator('.banner.unavailable[data-service="vehicles"]').count() == 1  # vehicles is down here
+    expect(page.locator('.banner.unavailable[data-service="vehicles"]')).to_have_count(1)  # vehicles is down here
     shot(page, "police-check-phone")
 
 
@@ -119,7 +120,7 @@ def test_admin_creates_an_enterprise_user_and_the_environment_bureau_sees_its_da
     page = page_for("wang.min")
     page.goto("/environment/?to=2025-12")
     page.wait_for_selector("#chart svg")
-    assert page.locator("#trend tbody tr").count() == 12
+    expect(page.locator("#trend tbody tr")).to_have_count(12)
     shot(page, "environment-overview")
     page.get_by_role("link", name="English").click()
     assert page.locator("h1").inner_text() == "Environment overview"

@@ -9,6 +9,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
+from playwright.sync_api import expect
 
 from tests.console.conftest import shot
 from tests.console.factories import DEMO_STEEL_USCC, make_user
@@ -57,7 +58,7 @@ def test_an_uploaded_month_is_submitted_then_approved_from_the_queue(app, page_f
     assert MONTH in transport.locator("h1").inner_text()
     transport.get_by_label("意见").fill("数据完整")
     transport.get_by_role("button", name="通过").click()
-    assert transport.locator("#queue tr", has_text=MONTH).count() == 0
+    expect(transport.locator("#queue tr", has_text=MONTH)).to_have_count(0)
     steel.reload()
     assert "审核通过" in steel.locator("#status").inner_text()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService
@@ -102,7 +103,7 @@ def test_the_dashboards_draw_in_a_browser(app, page_for):
     page.get_by_label("截至日期").fill("2025-10-31")
     page.get_by_role("button", name="查询").click()
     page.wait_for_selector("#chart svg")
-    assert page.locator("#phaseout tbody tr").count() == 6
+    expect(page.locator("#phaseout tbody tr")).to_have_count(6)
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert date_fields(page, "#as_of") == ["year", "month", "day"]  # 2025/10/31 (年/月/日), not 10/31/2025
     shot(page, "environment-phaseout")
@@ -110,7 +111,7 @@ def test_the_dashboards_draw_in_a_browser(app, page_for):
     page.get_by_label("截至日期").fill("2025-10-31")
     page.get_by_role("button", name="查询").click()
     page.wait_for_selector("#chart svg")
-    assert page.locator("#nev tbody tr", has_text="公交车").count() == 1
+    expect(page.locator("#nev tbody tr", has_text="公交车")).to_have_count(1)
     # every fleet's name under the bars is drawn whole, none cut off at the chart's edge
     names = page.evaluate("""() => {
         const box = document.querySelector("#chart").getBoundingClientRect();

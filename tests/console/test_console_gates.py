@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService
@@ -203,12 +204,12 @@ def test_the_bureau_reads_the_sites_and_declares_an_alert_in_a_browser(app, page
     page.get_by_label("月份").fill("2025-12")
     page.get_by_role("button", name="查询").click()
     page.wait_for_selector("#chart svg")
-    assert page.locator("#sites tbody tr").count() == 2
+    expect(page.locator("#sites tbody tr")).to_have_count(2)
     shot(page, "environment-gate-sites")
     page.locator("#sites").get_by_role("link", name="临汾示范钢铁有限公司").click()
     page.get_by_label("日期").fill("2025-12-08")
     page.get_by_label("日期").press("Enter")
-    assert page.locator("#gates tbody tr").count() == 2
+    expect(page.locator("#gates tbody tr")).to_have_count(2)
     shot(page, "environment-gate-site-day")
     page.goto("/environment/gates/?month=2025-12")
     page.get_by_role("link", name="发布重污染天气预警").click()
@@ -219,7 +220,7 @@ def test_the_bureau_reads_the_sites_and_declares_an_alert_in_a_browser(app, page
     shot(page, "environment-alert-form")
     page.get_by_role("button", name="发布预警").click()
     assert "已发布预警 LF-2026-021" in page.locator(".flash.ok").inner_text()
-    assert page.locator('#alerts [data-key="LF-2026-021"]').count() == 1
+    expect(page.locator('#alerts [data-key="LF-2026-021"]')).to_have_count(1)
 
 
 @pytest.mark.e2e
@@ -231,7 +232,7 @@ def test_an_enterprise_reads_its_ledger_and_cannot_read_anothers_in_a_browser(ap
     page.get_by_label("起始日期").fill("2025-12-01")
     page.get_by_label("截止日期（含）").fill("2025-12-31")
     page.get_by_role("button", name="查询").click()
-    assert page.locator("#ledger tbody tr").count() >= 1
+    expect(page.locator("#ledger tbody tr").first).to_be_attached()
     assert "晋A10002" in page.locator("#ledger tbody tr").first.inner_text()
     shot(page, "enterprise-ledger")
     with page.expect_download() as download:

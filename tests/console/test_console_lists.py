@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService
@@ -118,7 +119,7 @@ def test_the_bureau_lists_a_truck_and_lifts_it_in_a_browser(app, page_for):
     page.get_by_role("link", name="黑名单").click()
     page.get_by_label("名单", exact=True).select_option("blacklist")
     page.get_by_role("button", name="查询").click()
-    assert page.locator("#entries tbody tr").count() >= 1
+    expect(page.locator("#entries tbody tr").first).to_be_attached()
     shot(page, "lists-entries")
     page.get_by_role("link", name="新增名单记录").click()
     page.get_by_label("号牌 / 机械编码 / 信用代码").fill("晋L88804")

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from console.config import ConsoleSettings
 from shared.timeutil import zone
@@ -275,7 +276,7 @@ def test_the_bureau_searches_machines_in_a_browser(app, page_for):
     page.get_by_label("所在区县").select_option("141002")
     page.get_by_role("button", name="查询").click()
     rows = page.locator("#machines tbody tr")
-    assert rows.count() >= 1 and "装载机" in rows.first.inner_text()
+    expect(rows.first).to_contain_text("装载机")
     shot(page, "machinery-list")
     page.goto(f"/environment/machinery?code_prefix={LEZ_MACHINE}")
     page.get_by_role("link", name=LEZ_MACHINE).click()
@@ -291,7 +292,7 @@ def test_the_coverage_dashboard_in_a_browser(app, page_for):
     page = page_for("wang.min")
     page.goto("/environment/machinery/coverage?year=2025&month=2025-12&area=141000")
     page.wait_for_selector("#chart svg")
-    assert page.locator("#chart svg rect, #chart svg path").count() > 6  # six bars and the target line drawn
+    expect(page.locator("#chart svg rect, #chart svg path").nth(6)).to_be_attached()  # six bars and the target line
     drawn = page.locator("#chart").inner_text()
     assert "目标 20.00%" in drawn and "25.58%" in drawn  # the target line's label; 曲沃县's bar, over it
     # no bar's figure sits on the dashed target line (侯马市's 19.23 % and 尧都区's 20.87 % are right by it)
@@ -304,6 +305,6 @@ def test_the_coverage_dashboard_in_a_browser(app, page_for):
             .map(t => t.textContent);
     }""")
     assert crossed == []
-    assert page.locator("#coverage tbody tr").count() == 6
+    expect(page.locator("#coverage tbody tr")).to_have_count(6)
     assert page.locator("#lez-violations tbody tr").first.get_attribute("data-code") == LEZ_MACHINE
     shot(page, "machinery-coverage")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from console.config import ConsoleSettings
 from tests.conftest import RunningService, make_token
@@ -152,5 +153,5 @@ def test_a_machine_code_in_the_same_box(app, page_for):
     page.keyboard.press("Enter")
     page.wait_for_selector("#normalised")
     assert "EXC20240012" in page.locator("#normalised").inner_text()
-    assert page.locator("#machine-answer, .problem").count() >= 1
+    expect(page.locator("#machine-answer, .problem").first).to_be_attached()
     shot(page, "police-check-machine-phone")
