@@ -195,14 +195,35 @@ def load_generator_name(client: str) -> str:
     return "python asyncio client (1 process, new connection per request)"
 
 
+@dataclass(frozen=True)
+class JsonPosts:
+    """POST requests with a JSON body: `template` with `unique_field` set to a fresh value each request
+    ("<prefix>-<thread>-<n>"), as an endpoint that stores what it is sent needs (a new event each time)."""
+
+    template: Mapping[str, Any]
+    unique_field: str
+    prefix: str
+
+    def halves(self) -> tuple[str, str]:
+        """The JSON body before and after the unique value (the value goes between, as JSON string content)."""
+        marker = "@@UNIQUE@@"
+        head, tail = json.dumps({**self.template, self.unique_field: marker}).split(marker)
+        return head, tail
+
+
 def run_load(
-    client: str, url: str, connections: int, duration: float, headers: Mapping[str, str] | None = None
+    client: str,
+    url: str,
+    connections: int,
+    duration: float,
+    headers: Mapping[str, str] | None = None,
+    posts: JsonPosts | None = None,
 ) -> LoadResult:
-    """Hit `url` with `connections` concurrent connections for `duration` seconds."""
+    """Hit `url` with `connections` concurrent connections for `duration` seconds: GET, or `posts` if given."""
     check_loopback(url)
     if client == "wrk":
-        return _run_wrk(url, connections, duration, headers or {})
-    return asyncio.run(_run_python(url, connections, duration, headers or {}))
+        return _run_wrk(url, connections, duration, headers or {}, posts)
+    return asyncio.run(_run_python(url, connections, duration, headers or {}, posts))
 
 
 _WRK_SCRIPT = """
@@ -214,9 +235,27 @@ end
 """
 
 
-def _run_wrk(url: str, connections: int, duration: float, headers: Mapping[str, str]) -> LoadResult:
+def _run_wrk(
+    url: str, connections: int, duration: float, headers: Mapping[str, str], posts: JsonPosts | None
+) -> LoadResult:
+    script_text = _WRK_SCRIPT
+    if posts is not None:
+        head, tail = posts.halves()
+        # each wrk thread numbers its own requests; setup() gives every thread its own number
+        script_text += f"""
+local threads = 0
+setup = function(thread) threads = threads + 1; thread:set("tid", threads) end
+local sent = 0
+local head, tail = [==[{head}{posts.prefix}-]==], [==[{tail}]==]
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, head .. tid .. "-" .. sent .. tail)
+end
+"""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="lantian-bench-", delete=False) as handle:
-        handle.write(_WRK_SCRIPT)
+        handle.write(script_text)
     script = Path(handle.name)
     try:
         argv = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(duration))}s"]
@@ -233,15 +272,27 @@ def _run_wrk(url: str, connections: int, duration: float, headers: Mapping[str, 
     return LoadResult(requests, micros / 1e6, failures, float(match.group(4)) / 1000, float(match.group(5)) / 1000)
 
 
-async def _run_python(url: str, connections: int, duration: float, headers: Mapping[str, str]) -> LoadResult:
-    """A bounded closed-loop GET client: each of `connections` tasks sends one request at a time."""
+async def _run_python(
+    url: str, connections: int, duration: float, headers: Mapping[str, str], posts: JsonPosts | None
+) -> LoadResult:
+    """A bounded closed-loop client: each of `connections` tasks sends one request at a time."""
     parts = urlsplit(url)
     host, port = parts.hostname or LOOPBACK, parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines = [f"{'GET' if posts is None else 'POST'} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
-    return await closed_loop(host, port, lambda: raw, connections, duration)
+    if posts is None:
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        return await closed_loop(host, port, lambda: raw, connections, duration)
+    head, tail = posts.halves()
+    start = "\r\n".join([*lines, "Content-Type: application/json"])
+    counter = iter(range(10**12))
+
+    def request_bytes() -> bytes:
+        body = f"{head}{posts.prefix}-0-{next(counter)}{tail}".encode()
+        return f"{start}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+
+    return await closed_loop(host, port, request_bytes, connections, duration)
 
 
 async def closed_loop(

@@ -23,7 +23,6 @@ Prints `name, value, unit, baseline, ratio, goal` per figure, then stops everyth
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -42,13 +41,14 @@ import psycopg
 from _support import (
     LOOPBACK,
     REPO_ROOT,
-    LoadResult,
+    JsonPosts,
     Server,
-    closed_loop,
     free_port,
     http_request,
+    load_generator_name,
     run_load,
     throwaway_databases,
+    wrk_path,
 )
 
 from shared.auth import encode_token
@@ -98,8 +98,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000, help="passages for the batch-ingest figure")
     parser.add_argument("--clients", type=int, default=4, help="concurrent batch posters")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per single-POST figure")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator for the single-POST figures (auto: wrk when it is installed)")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.client == "auto":
+        args.client = "wrk" if wrk_path() else "python"
+    return args
 
 
 def passages(count: int, prefix: str) -> list[dict[str, Any]]:
@@ -208,30 +213,10 @@ def post_batches(base: str, key: str, items: list[dict[str, Any]], clients: int)
     return time.perf_counter() - started, counts
 
 
-async def _post_load(url: str, key: str, connections: int, duration: float) -> LoadResult:
-    """The shared closed-loop client, POSTing a fresh passage (its own event_id) each request."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host, port, path = parts.hostname or LOOPBACK, parts.port or 80, parts.path
-    template = passages(1, "single")[0]
-    counter = iter(range(10**9))
-
-    def request_bytes() -> bytes:
-        body = json.dumps(
-            {
-                **template,
-                "event_id": f"single-c{connections}-{next(counter)}",
-                "captured_at": datetime.now(UTC).isoformat(),
-            }
-        ).encode()
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nAuthorization: Bearer {key}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        return head.encode() + body
-
-    return await closed_loop(host, port, request_bytes, connections, duration)
+def single_posts(connections: int) -> JsonPosts:
+    """One generated passage, captured now, posted again and again with a new event id each time."""
+    template = {**passages(1, "single")[0], "captured_at": datetime.now(UTC).isoformat()}
+    return JsonPosts(template, "event_id", f"single-c{connections}")
 
 
 def line(name: str, value: float, unit: str, baseline: float | None, ratio: float | None, goal: str) -> None:
@@ -339,7 +324,8 @@ def main(argv: list[str] | None = None) -> None:
         rows = plain_rows(items)
         print(
             f"# set-up {time.perf_counter() - started:.1f} s ({args.rows} passages generated); PostgreSQL; "
-            f"gunicorn {WORKERS} sync workers; {os.cpu_count()} cores",
+            f"gunicorn {WORKERS} sync workers; {os.cpu_count()} cores; "
+            f"single POSTs by {load_generator_name(args.client)}",
             flush=True,
         )
         print("name, value, unit, baseline, ratio, goal", flush=True)
@@ -362,15 +348,17 @@ def main(argv: list[str] | None = None) -> None:
             f"(info: {retry})",
         )
 
-        posted = asyncio.run(_post_load(f"{base}/api/v1/passages", key, 32, args.duration))
-        baseline = run_load("python", f"{bare_url}/", 32, args.duration)
+        client, auth = args.client, {"Authorization": f"Bearer {key}"}
+        passages_url = f"{base}/api/v1/passages"
+        posted = run_load(client, passages_url, 32, args.duration, auth, single_posts(32))
+        baseline = run_load(client, f"{bare_url}/", 32, args.duration)
         line("single_post_throughput_c32", posted.rate, "req/s", baseline.rate, posted.rate / baseline.rate, ">= 0.35")
-        floored = run_load("python", floor_url, 32, args.duration)
+        floored = run_load(client, floor_url, 32, args.duration)
         line("floor_throughput_c32", floored.rate, "req/s", baseline.rate, floored.rate / baseline.rate, "(info)")
         line("single_post_vs_floor_c32", posted.rate, "req/s", floored.rate, posted.rate / floored.rate, "(info)")
-        posted4 = asyncio.run(_post_load(f"{base}/api/v1/passages", key, 4, args.duration))
-        baseline4 = run_load("python", f"{bare_url}/", 4, args.duration)
-        floored4 = run_load("python", floor_url, 4, args.duration)
+        posted4 = run_load(client, passages_url, 4, args.duration, auth, single_posts(4))
+        baseline4 = run_load(client, f"{bare_url}/", 4, args.duration)
+        floored4 = run_load(client, floor_url, 4, args.duration)
         line("single_post_p50_c4", posted4.p50_ms, "ms", baseline4.p50_ms, posted4.p50_ms / baseline4.p50_ms, "(info)")
         line(
             "single_post_p99_c4", posted4.p99_ms, "ms", baseline4.p99_ms, posted4.p99_ms / baseline4.p99_ms, "<= 25 ms"
