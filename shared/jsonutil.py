@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 # Sorted keys, non-string keys turned into strings, and dates, dataclasses, Decimals and UUIDs handed to Flask's
@@ -35,3 +36,14 @@ class FastJSONProvider(DefaultJSONProvider):
             return orjson.dumps(obj, default=self.default, option=_OPTIONS).decode()
         except TypeError:  # orjson.JSONEncodeError: let the standard library serialise it or say why not
             return super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """Flask's JSON response (jsonify), its body written by orjson straight to bytes."""
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)  # indented for reading
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+        except TypeError:
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body, mimetype=self.mimetype)

@@ -49,6 +49,18 @@ def test_values_orjson_cannot_write_are_written_as_before():
     assert fast.dumps({"x": 1}, indent=2) == flask.dumps({"x": 1}, indent=2)
 
 
+def test_responses_carry_the_document_flask_would_send():
+    app = Flask(__name__)
+    fast, flask = FastJSONProvider(app), DefaultJSONProvider(app)
+    for value in (DOCUMENT, {"n": 2**70}, [1, "二"], None):
+        mine, theirs = fast.response(value), flask.response(value)
+        assert mine.get_data() == f"{fast.dumps(value, separators=(',', ':'))}\n".encode()  # Flask's (above)
+        assert mine.get_json() == theirs.get_json() and mine.mimetype == theirs.mimetype == "application/json"
+    assert fast.response(a=1, b="东").get_json() == {"a": 1, "b": "东"}
+    app.debug = True  # indented for reading, as Flask does
+    assert fast.response({"x": 1}).get_data() == flask.response({"x": 1}).get_data()
+
+
 def test_reads_what_flask_reads():
     fast, flask = _providers()
     text = '{"plate": "晋L12345", "n": [1, 2.5, null], "big": 123456789012345678901234567890}'
