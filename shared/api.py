@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask_smorest
+import orjson
 from apispec import BasePlugin
 from flask import Flask, Request, current_app, request
 from flask.views import MethodView
@@ -14,7 +15,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy import text
-from webargs.flaskparser import FlaskParser, abort
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from shared.auth import check_role, current_principal, require_role
 from shared.db import session, unit_of_work
@@ -62,6 +63,11 @@ class ProblemSchema(Schema):
     request_id = fields.String()
 
 
+# A run of 19 digits may be an integer beyond 64 bits, which orjson reads as a float and the json module exactly.
+# Found by turning every digit into "0" and the rest into " " (one C pass; a regular expression took longer than
+# the parse).
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
 NUL_REASON = "text may not contain the NUL character (\\u0000): no database text column can store it"
 
 
@@ -78,6 +84,18 @@ class BodyParser(FlaskParser):
         if b"\\u0000" in req.get_data(cache=True):  # raw NUL is invalid JSON; its escape is not
             abort(422, messages={"json": {"_body": [NUL_REASON]}})
         return body
+
+    def _raw_load_json(self, req: Request) -> Any:
+        """webargs' reading of a JSON body, by orjson (a third of the json module's time: a gate's batch is
+        400 kB) wherever it reads the body exactly as the json module does; elsewhere by the json module."""
+        if is_json_request(req):
+            body = req.get_data(cache=True)
+            if _LONG_NUMBER not in body.translate(_DIGITS_AS_ZEROS):
+                try:
+                    return orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    pass  # NaN, a lone surrogate, nesting past 1,024 or not JSON: the json module reads it or says why
+        return super()._raw_load_json(req)
 
     def load_querystring(self, req: Request, schema: Schema) -> Any:
         if b"%00" in req.query_string or b"\x00" in req.query_string:

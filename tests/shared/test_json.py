@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from webargs import core as webargs_core
 
+from shared.api import BodyParser
 from shared.jsonutil import FastJSONProvider, dumps_text
 
 
@@ -77,3 +80,35 @@ def test_a_service_answers_in_utf8_json(client):
     response = client.get("/health")
     assert response.mimetype == "application/json"
     assert response.get_json() == {"status": "ok", "service": "vehicles"}
+
+
+BODIES = [
+    '{"plate": "晋L12345", "n": [1, 2.5, -0, 1E5, 0.1, null, true], "photos": ["oss://a/1.jpg"]}'.encode(),
+    b'{"id": 123456789012345678901234567890, "low": -9223372036854775809, "top": 18446744073709551615}',
+    b'{"x": NaN, "y": Infinity, "z": -Infinity}',
+    b'{"huge": 1e400}',
+    b'{"half": "\\ud800"}',
+    '\ufeff{"bom": 1}'.encode(),
+    b'{"bad": "\xff\xfe"}',
+    b'{"a": 1, "a": 2}',
+    b"[" * 1500 + b"]" * 1500,
+    b'{"nul": "a\\u0000b"}',
+    b"",
+    b"  {} ",
+    b"{",
+]
+
+
+@pytest.mark.parametrize("body", BODIES, ids=[str(i) for i in range(len(BODIES))])
+def test_the_body_parser_reads_every_body_as_the_json_module_does(body):
+    """orjson reads most bodies; whatever it would read otherwise (a long integer, NaN) is the json module's."""
+
+    def outcome(read):
+        try:
+            return ("value", repr(read()))
+        except (ValueError, RecursionError) as exc:
+            return ("refused", type(exc))
+
+    with Flask(__name__).test_request_context(method="POST", data=body, content_type="application/json") as context:
+        mine = outcome(lambda: BodyParser()._raw_load_json(context.request))
+    assert mine == outcome(lambda: webargs_core.parse_json(body))
