@@ -80,13 +80,14 @@ def stored_values(passage: Mapping[str, Any]) -> dict[str, Any]:
 def fingerprint(passage: Mapping[str, Any]) -> str:
     """SHA-256 of the normalised content: the same event sent twice has the same fingerprint."""
     # INPUT_COLUMNS fixes the key order, so the JSON text is canonical without sorting. orjson writes the same
-    # text as the json module (compact, characters as they are) several times faster; what it refuses (a lone
-    # surrogate) goes the json module's way, as it always did.
-    values = stored_values(passage)
+    # text as the json module (compact, characters as they are) several times faster, handing dates, times and
+    # decimals to _canonical; what it refuses (a lone surrogate) goes the json module's way, as it always did.
+    # The text must never change: a fingerprint stored years ago must equal that of the same content sent today.
+    values = {name: passage.get(name) for name in INPUT_COLUMNS}
     try:
-        raw = orjson.dumps(values)
+        raw = orjson.dumps(values, default=_canonical, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:
-        raw = _FINGERPRINT_JSON.encode(values).encode()
+        raw = _FINGERPRINT_JSON.encode(stored_values(passage)).encode()
     return hashlib.sha256(raw).hexdigest()
 
 
