@@ -58,12 +58,14 @@ def http_request(
     headers: Mapping[str, str] | None = None,
     body: Any = None,
     timeout: float = 10.0,
+    data: bytes | None = None,
 ) -> tuple[int, bytes]:
-    """One request (JSON body if given); returns (status, body) and never raises on an HTTP error status."""
+    """One request (`body` as JSON, or `data` as it is, if given); returns (status, body) and never raises on an
+    HTTP error status."""
     check_loopback(url)
-    data = None if body is None else json.dumps(body).encode()
     all_headers = dict(headers or {})
-    if data is not None:
+    if body is not None:
+        data = json.dumps(body).encode()
         all_headers["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
     try:
