@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,8 +24,9 @@ from sqlalchemy import MetaData, delete
 from shared.auth import encode_token
 from shared.cli import wait_ready
 from shared.config import SERVICES, Settings, sqlite_url
-from shared.db import Database
+from shared.db import Database, unit_of_work
 from shared.migrate import AUTH_TREE, upgrade
+from shared.policy import seed_shipped_data
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_ADMIN_URL = os.environ.get("LANTIAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -342,30 +344,69 @@ def service_env(tmp: Path, database_urls: dict[str, str], auth_url: str, urls: d
     return env
 
 
+def migrated(databases: Databases, name: str) -> str:
+    """A fresh database of service `name`, migrated to the head of its tree."""
+    url = databases.new(name)
+    upgrade(name, url)
+    return url
+
+
+def seed_in_app(name: str, url: str, auth_url: str, tmp: Path, seed: Callable[[], None]) -> None:
+    """Run `seed` in an app context of service `name` on the database `url`, then let the app's pools go."""
+    app = importlib.import_module(name).create_app(make_settings(name, url, auth_url, tmp))
+    try:
+        with app.app_context():
+            seed()
+    finally:
+        app.extensions["lantian.db"].dispose()
+        app.extensions["lantian.auth_db"].dispose()
+
+
+def seed_shipped(name: str, url: str, auth_url: str, tmp: Path) -> None:
+    """Load what service `name` ships as data (policy rules, reference tables), as `lantian policy seed` does."""
+
+    def seed() -> None:
+        with unit_of_work() as db_session:
+            seed_shipped_data(db_session, name)
+
+    seed_in_app(name, url, auth_url, tmp, seed)
+
+
+@contextmanager
+def running_services(
+    tmp: Path,
+    database_urls: Mapping[str, str],
+    auth_url: str,
+    *,
+    elsewhere: Mapping[str, str] | None = None,
+    closed: Iterable[str] = (),
+) -> Iterator[dict[str, RunningService]]:
+    """The services of `database_urls` running for real on free ports until the end of the block. Each is told
+    the others' URLs (they call each other as in production), those of `elsewhere`, and a closed port for each
+    service in `closed` (calls to it fail as when it is down)."""
+    services = {name: RunningService(name, tmp / f"{name}.log") for name in database_urls}
+    urls = {name: f"http://127.0.0.1:{free_port()}" for name in closed} | dict(elsewhere or {})
+    env = service_env(tmp, dict(database_urls), auth_url, urls | {n: s.url for n, s in services.items()})
+    try:
+        for running in services.values():
+            running.start(env)
+        for running in services.values():
+            running.wait_ready()
+        yield services
+    finally:
+        for running in services.values():
+            running.stop()
+
+
 @pytest.fixture(scope="module")
 def start_services(
     databases: Databases, auth_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., dict[str, RunningService]]]:
     """start_services("vehicles", ...) -> the named services running for real, migrated, on free ports."""
-    started: list[RunningService] = []
+    with ExitStack() as stack:
 
-    def start(*names: str) -> dict[str, RunningService]:
-        tmp = tmp_path_factory.mktemp("services")
-        urls = {}
-        for name in names:
-            url = databases.new(name)
-            upgrade(name, url)
-            urls[name] = url
-        services = {name: RunningService(name, tmp / f"{name}.log") for name in names}
-        # Every service is told every other's URL, so they can call each other as in production.
-        env = service_env(tmp, urls, auth_database_url, {n: s.url for n, s in services.items()})
-        for running in services.values():
-            running.start(env)
-        started.extend(services.values())
-        for running in services.values():
-            running.wait_ready()
-        return services
+        def start(*names: str) -> dict[str, RunningService]:
+            urls = {name: migrated(databases, name) for name in names}
+            return stack.enter_context(running_services(tmp_path_factory.mktemp("services"), urls, auth_database_url))
 
-    yield start
-    for running in started:
-        running.stop()
+        yield start

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import threading
@@ -17,7 +16,17 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from console.config import ConsoleSettings
-from tests.conftest import TEST_SECRET, Keeper, RunningService, free_port, make_settings, make_token, service_env
+from tests.conftest import (
+    TEST_SECRET,
+    Databases,
+    Keeper,
+    RunningService,
+    free_port,
+    make_token,
+    migrated,
+    running_services,
+    seed_in_app,
+)
 from tests.console.factories import PASSWORD, make_user
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
@@ -42,30 +51,15 @@ def _demo_service(name: str, backend: str, keeper: Keeper, auth_database_url: st
 
 
 @contextmanager
-def _running_demo(name: str, databases, auth_database_url, tmp_path_factory,  # type: ignore[no-untyped-def]
+def _running_demo(name: str, databases: Databases, auth_database_url: str, tmp_path_factory: pytest.TempPathFactory,
                   seed: Callable[[], None], closed: tuple[str, ...]) -> Iterator[RunningService]:
     """`name` running for real in its own process on a fresh migrated database that `seed` filled first (in an app
     context); the services in `closed` are closed ports, so calls to them fail as when they are down."""
-    from shared.migrate import upgrade
-
     tmp = tmp_path_factory.mktemp(f"console-{name}")
-    url = databases.new(name)
-    upgrade(name, url)
-    seeding = importlib.import_module(name).create_app(make_settings(name, url, auth_database_url, tmp))
-    try:
-        with seeding.app_context():
-            seed()
-    finally:
-        seeding.extensions["lantian.db"].dispose()
-        seeding.extensions["lantian.auth_db"].dispose()
-    running = RunningService(name, tmp / f"{name}.log")
-    urls = {name: running.url} | {other: f"http://127.0.0.1:{free_port()}" for other in closed}
-    running.start(service_env(tmp, {name: url}, auth_database_url, urls))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
+    url = migrated(databases, name)
+    seed_in_app(name, url, auth_database_url, tmp, seed)
+    with running_services(tmp, {name: url}, auth_database_url, closed=closed) as running:
+        yield running[name]
 
 
 def _seed_rules(service: str, model: type) -> None:
@@ -140,10 +134,7 @@ def service_api(running: RunningService, path: str, **params: Any) -> Any:
 @pytest.fixture(scope="module")
 def config(databases, railshift_demo, tmp_path_factory) -> ConsoleSettings:
     """The console's settings: a fresh migrated database, railshift real, the other services closed ports."""
-    from shared.migrate import upgrade
-
-    url = databases.new("console")
-    upgrade("console", url)
+    url = migrated(databases, "console")
     urls = {name: f"http://127.0.0.1:{free_port()}" for name in ("vehicles", "gatecontrol", "reports")}
     urls["railshift"] = railshift_demo.url
     return ConsoleSettings(database_url=url, secret_key=TEST_SECRET, service_urls=urls,

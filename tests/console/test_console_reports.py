@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from console.config import ConsoleSettings
-from tests.conftest import RunningService, free_port, service_env
+from tests.conftest import RunningService, migrated, running_services
 from tests.console.conftest import log_in, shot
 from tests.console.factories import PASSWORD, make_user
 
@@ -19,20 +19,10 @@ pytestmark = pytest.mark.usefixtures("db")
 @pytest.fixture(scope="module")
 def reports_service(databases, auth_database_url, railshift_demo, tmp_path_factory) -> Iterator[RunningService]:
     """reports reading the demo railshift; vehicles and gatecontrol are closed ports."""
-    from shared.migrate import upgrade
-
-    tmp = tmp_path_factory.mktemp("console-reports")
-    url = databases.new("reports")
-    upgrade("reports", url)
-    running = RunningService("reports", tmp / "reports.log")
-    closed = {name: f"http://127.0.0.1:{free_port()}" for name in ("vehicles", "gatecontrol")}
-    running.start(service_env(tmp, {"reports": url}, auth_database_url,
-                              {"reports": running.url, "railshift": railshift_demo.url, **closed}))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
+    urls = {"reports": migrated(databases, "reports")}
+    with running_services(tmp_path_factory.mktemp("console-reports"), urls, auth_database_url,
+                          elsewhere={"railshift": railshift_demo.url}, closed=("vehicles", "gatecontrol")) as running:
+        yield running["reports"]
 
 
 @pytest.fixture(scope="module")

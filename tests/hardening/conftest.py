@@ -12,19 +12,25 @@ import importlib
 import io
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from shared.auth import encode_token
-from shared.db import unit_of_work
-from shared.migrate import upgrade
-from shared.policy import seed_shipped_data
-from tests.conftest import TEST_SECRET, Databases, RunningService, make_settings, make_token, service_env
+from tests.conftest import (
+    TEST_SECRET,
+    Databases,
+    RunningService,
+    make_settings,
+    make_token,
+    migrated,
+    running_services,
+    seed_shipped,
+)
 from tests.railshift.factories import enterprise_body
 from tests.vehicles.factories import plate, vehicle, vin
 
@@ -230,68 +236,49 @@ def wait_for_import(world: World, job_id: str) -> None:
     raise AssertionError(f"import {job_id} did not finish")
 
 
-def _seed_shipped(name: str, url: str, auth_url: str, tmp: Path) -> None:
-    app = importlib.import_module(name).create_app(make_settings(name, url, auth_url, tmp))
-    try:
-        with app.app_context(), unit_of_work() as db_session:
-            seed_shipped_data(db_session, name)
-    finally:
-        app.extensions["lantian.db"].dispose()
-        app.extensions["lantian.auth_db"].dispose()
-
-
 @pytest.fixture(scope="module")
 def make_world(
     backend: str, databases: Databases, auth_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[[], World]]:
     """make_world() -> a fresh World on the current backend (its servers stop at the end of the module)."""
     made: list[World] = []
+    with ExitStack() as stack:
 
-    def make() -> World:
-        tmp = tmp_path_factory.mktemp("hardening")
-        urls = {}
-        for name in SERVICES:
-            urls[name] = databases.new(name)
-            upgrade(name, urls[name])
-            if name in UPSTREAMS:
-                _seed_shipped(name, urls[name], auth_database_url, tmp)
-        upstreams = {name: RunningService(name, tmp / f"{name}.log") for name in UPSTREAMS}
-        env = service_env(tmp, {n: urls[n] for n in UPSTREAMS}, auth_database_url,
-                          {n: s.url for n, s in upstreams.items()})
-        for running in upstreams.values():
-            running.start(env)
-        world = World(backend, {}, upstreams)
-        made.append(world)
-        for running in upstreams.values():
-            running.wait_ready()
-        service_urls = {n: s.url for n, s in upstreams.items()}
-        for name in SERVICES:
-            settings = make_settings(name, urls[name], auth_database_url, tmp / name)
-            settings = settings.with_changes(service_urls={**settings.service_urls, **service_urls})
-            world.apps[name] = importlib.import_module(name).create_app(settings)
-        world.ids.update(uscc_a=_uscc(USCC_A), uscc_b=_uscc(USCC_B))
-        world.tokens.update({
-            "admin": make_token("admin"),
-            "environment": make_token("environment"),
-            "transport": make_token("transport"),
-            "police": make_token("police"),
-            "service": make_token("service"),
-            "enterprise_a": make_token("enterprise", uscc=world.ids["uscc_a"], name="enterprise A"),
-            "enterprise_b": make_token("enterprise", uscc=world.ids["uscc_b"], name="enterprise B"),
-            "none": None,
-            "expired": encode_token(TEST_SECRET, role="environment", name="expired",
-                                    expires_in=timedelta(seconds=-60)),
-        })
-        _seed_tenants(world)
-        return world
+        def make() -> World:
+            tmp = tmp_path_factory.mktemp("hardening")
+            urls = {name: migrated(databases, name) for name in SERVICES}
+            for name in UPSTREAMS:
+                seed_shipped(name, urls[name], auth_database_url, tmp)
+            upstream_urls = {name: urls[name] for name in UPSTREAMS}
+            upstreams = stack.enter_context(running_services(tmp, upstream_urls, auth_database_url))
+            world = World(backend, {}, upstreams)
+            made.append(world)
+            service_urls = {n: s.url for n, s in upstreams.items()}
+            for name in SERVICES:
+                settings = make_settings(name, urls[name], auth_database_url, tmp / name)
+                settings = settings.with_changes(service_urls={**settings.service_urls, **service_urls})
+                world.apps[name] = importlib.import_module(name).create_app(settings)
+            world.ids.update(uscc_a=_uscc(USCC_A), uscc_b=_uscc(USCC_B))
+            world.tokens.update({
+                "admin": make_token("admin"),
+                "environment": make_token("environment"),
+                "transport": make_token("transport"),
+                "police": make_token("police"),
+                "service": make_token("service"),
+                "enterprise_a": make_token("enterprise", uscc=world.ids["uscc_a"], name="enterprise A"),
+                "enterprise_b": make_token("enterprise", uscc=world.ids["uscc_b"], name="enterprise B"),
+                "none": None,
+                "expired": encode_token(TEST_SECRET, role="environment", name="expired",
+                                        expires_in=timedelta(seconds=-60)),
+            })
+            _seed_tenants(world)
+            return world
 
-    yield make
-    for world in made:
-        for running in world.upstreams.values():
-            running.stop()
-        for flask_app in world.apps.values():
-            flask_app.extensions["lantian.db"].dispose()
-            flask_app.extensions["lantian.auth_db"].dispose()
+        yield make
+        for world in made:
+            for flask_app in world.apps.values():
+                flask_app.extensions["lantian.db"].dispose()
+                flask_app.extensions["lantian.auth_db"].dispose()
 
 
 @pytest.fixture(scope="module")

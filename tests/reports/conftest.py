@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 
 from shared.config import Settings
+from tests.conftest import Databases, RunningService, migrated, running_services, seed_shipped
 
 UPSTREAMS = ("vehicles", "gatecontrol", "railshift")
 
@@ -27,23 +29,6 @@ def config(config: Settings, upstreams) -> Settings:
     return config.with_changes(service_urls=urls)
 
 
-def _seed(name: str, url: str, auth_url: str, tmp) -> None:
-    """Load what the service ships as data (policy rules and reference tables) into its test database."""
-    import importlib
-
-    from shared.db import unit_of_work
-    from shared.policy import seed_shipped_data
-    from tests.conftest import make_settings
-
-    app = importlib.import_module(name).create_app(make_settings(name, url, auth_url, tmp))
-    try:
-        with app.app_context(), unit_of_work() as db_session:
-            seed_shipped_data(db_session, name)
-    finally:
-        app.extensions["lantian.db"].dispose()
-        app.extensions["lantian.auth_db"].dispose()
-
-
 @pytest.fixture(scope="module")
 def seeded_upstreams(backend, keeper, auth_database_url):
     """The three upstreams running for real with their shipped rules and targets loaded, once per backend.
@@ -56,24 +41,12 @@ def seeded_upstreams(backend, keeper, auth_database_url):
 
 
 @contextmanager
-def _seeded_upstreams(databases, auth_database_url, tmp_path_factory):  # type: ignore[no-untyped-def]
-    from shared.migrate import upgrade
-    from tests.conftest import RunningService, service_env
-
+def _seeded_upstreams(
+    databases: Databases, auth_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, RunningService]]:
     tmp = tmp_path_factory.mktemp("seeded")
-    urls = {}
-    for name in UPSTREAMS:
-        urls[name] = databases.new(name)
-        upgrade(name, urls[name])
-        _seed(name, urls[name], auth_database_url, tmp)
-    running = {name: RunningService(name, tmp / f"{name}.log") for name in UPSTREAMS}
-    env = service_env(tmp, urls, auth_database_url, {n: s.url for n, s in running.items()})
-    for service in running.values():
-        service.start(env)
-    try:
-        for service in running.values():
-            service.wait_ready()
+    urls = {name: migrated(databases, name) for name in UPSTREAMS}
+    for name, url in urls.items():
+        seed_shipped(name, url, auth_database_url, tmp)
+    with running_services(tmp, urls, auth_database_url) as running:
         yield running
-    finally:
-        for service in running.values():
-            service.stop()
