@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_pauses = 0  # blocks inside gc_paused now, in any thread
+_resume = False  # whether the collector ran when the first of them began
+_pauses_lock = threading.Lock()
 
 
 @contextmanager
@@ -15,11 +20,20 @@ def gc_paused() -> Iterator[None]:
     duration: the collector's passes over them, and the full collections of the heap they set off, cost a
     1,000-item call a third of its CPU (bench/gatecontrol_ingest.py, bench/vehicles_check.py). Reference
     counting still frees them all; the loaded app itself is frozen out of collections (shared.serving).
+
+    The collector is one per process: with threaded workers the pause lasts until the last of the blocks
+    running at once ends, and only then does the collector resume.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    global _pauses, _resume
+    with _pauses_lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
