@@ -237,7 +237,22 @@ def _normalise_text(raw: str) -> Plate:
     return _normalise(raw)
 
 
+# A plate already written as issued (most camera readings), standard or new-energy (small: energy letter first;
+# large: five digits, then the letter): valid as it stands, with nothing for the cleaning and per-character
+# checks below to change or report (tests/shared/test_plates.py holds the two ways to the same answer).
+_AS_ISSUED = re.compile(
+    f"[{''.join(sorted(PROVINCE_ABBREVIATIONS))}][A-HJ-NP-Z]"
+    "(?:[0-9A-HJ-NP-Z]{5}|[DABCEFGHJK][0-9A-HJ-NP-Z]{5}|[0-9]{5}[DABCEFGHJK])"
+)
+
+
 def _normalise(raw: object) -> Plate:
+    if type(raw) is str and _AS_ISSUED.fullmatch(raw):
+        return Plate(raw, raw, True, PlateKind.STANDARD if len(raw) == 7 else PlateKind.NEW_ENERGY)
+    return _normalise_in_full(raw)
+
+
+def _normalise_in_full(raw: object) -> Plate:
     normalised = _clean("" if raw is None else str(raw))
     if normalised in _UNREADABLE_MARKERS or set(normalised) <= _MASK_CHARACTERS:
         problem = "no plate was read" if not normalised else f"no readable plate (received {normalised!r})"

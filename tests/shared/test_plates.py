@@ -198,3 +198,23 @@ def test_colour_errors(value: object, source: str | None, fragment: str) -> None
         parse_plate_colour(value, source)  # type: ignore[arg-type]
     assert error.value.kind == "plate_colour"
     assert fragment in error.value.reason
+
+
+def test_a_plate_as_issued_takes_the_short_way_to_the_same_answer():
+    """Readings that are already clean skip cleaning and the per-character checks: the answer must be the same as
+    the full way's, for them and for every near miss (wrong letters, I and O, suffixes, lengths, spacing)."""
+    import random
+
+    from shared.identifiers.plates import _AS_ISSUED, _normalise, _normalise_in_full
+
+    rng = random.Random(20261126)
+    alphabet = "晋冀京使学挂警港ABCDEFGHIJKLMNOPQRSTUVWXYZabcdz0123456789 -·Ｌ１*"
+    samples = ["晋L12345", "晋LD12345", "晋L12345D", "晋LF1234X", "晋LI2345", "晋L1234", "晋L123456", "晋L12345学"]
+    for _ in range(20_000):
+        head = rng.choice(["晋", "冀", "京", "沪", "使", "X", ""]) + rng.choice("ABCDLIOZ1a")
+        samples.append(head + "".join(rng.choice(alphabet if rng.random() < 0.3 else "0123456789ADFKZ")
+                                      for _ in range(rng.randint(3, 7))))
+    short = [raw for raw in samples if _AS_ISSUED.fullmatch(raw)]
+    assert len(short) > 500 and len(samples) - len(short) > 5_000  # both ways are exercised
+    for raw in samples:
+        assert _normalise(raw) == _normalise_in_full(raw), raw
