@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import orjson
-
-from shared.timeutil import zone
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # gate clocks drift; more than this ahead is a wrong clock
 
@@ -51,14 +49,13 @@ def passage_flags(row: Mapping[str, Any]) -> list[str]:
 # json.dumps builds an encoder per call when given options; this one is built once (same output)
 _FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _AS_IS = frozenset({str, bool, int, type(None)})  # most of a passage's values: checked first, by exact type
-_UTC = zone("UTC")
 
 
 def _canonical(value: Any) -> Any:
     if type(value) in _AS_IS:
         return value
     if isinstance(value, datetime):
-        return value.astimezone(_UTC).isoformat() if value.tzinfo else value.isoformat()
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
