@@ -280,6 +280,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def closed_port_url() -> str:
+    """A URL nobody listens on: a service that is down (calls to it are refused at once)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
 class RunningService:
     """A real service under gunicorn, in its own process, on a free port."""
 
@@ -385,7 +390,7 @@ def running_services(
     the others' URLs (they call each other as in production), those of `elsewhere`, and a closed port for each
     service in `closed` (calls to it fail as when it is down)."""
     services = {name: RunningService(name, tmp / f"{name}.log") for name in database_urls}
-    urls = {name: f"http://127.0.0.1:{free_port()}" for name in closed} | dict(elsewhere or {})
+    urls = {name: closed_port_url() for name in closed} | dict(elsewhere or {})
     env = service_env(tmp, dict(database_urls), auth_url, urls | {n: s.url for n, s in services.items()})
     try:
         for running in services.values():

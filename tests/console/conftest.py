@@ -21,7 +21,7 @@ from tests.conftest import (
     Databases,
     Keeper,
     RunningService,
-    free_port,
+    closed_port_url,
     make_token,
     migrated,
     running_services,
@@ -135,7 +135,7 @@ def service_api(running: RunningService, path: str, **params: Any) -> Any:
 def config(databases, railshift_demo, tmp_path_factory) -> ConsoleSettings:
     """The console's settings: a fresh migrated database, railshift real, the other services closed ports."""
     url = migrated(databases, "console")
-    urls = {name: f"http://127.0.0.1:{free_port()}" for name in ("vehicles", "gatecontrol", "reports")}
+    urls = {name: closed_port_url() for name in ("vehicles", "gatecontrol", "reports")}
     urls["railshift"] = railshift_demo.url
     return ConsoleSettings(database_url=url, secret_key=TEST_SECRET, service_urls=urls,
                            var_dir=tmp_path_factory.mktemp("console"), testing=True, http_timeout=5.0,

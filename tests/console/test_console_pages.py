@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from tests.conftest import free_port, make_token
+from tests.conftest import closed_port_url, make_token
 from tests.console.conftest import csrf_token, log_in
 from tests.console.factories import DEMO_STEEL_USCC, PASSWORD, demo_uscc, make_user
 
@@ -231,7 +231,7 @@ def test_a_service_that_is_down_is_named_and_the_page_still_renders(app, config)
 
     make_user(app, "transport", "li.qiang")
     down = create_app(config.with_changes(service_urls={**config.service_urls,
-                                                        "railshift": f"http://127.0.0.1:{free_port()}"}))
+                                                        "railshift": closed_port_url()}))
     try:
         client = down.test_client()
         log_in(client, "li.qiang", PASSWORD)

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from console.config import ConsoleSettings
-from tests.conftest import RunningService, free_port, make_token
+from tests.conftest import RunningService, closed_port_url, make_token
 from tests.console.conftest import csrf_token, log_in, logged_in, with_service
 from tests.console.factories import PASSWORD, make_user
 
@@ -105,7 +105,7 @@ def test_a_down_service_is_named_in_chinese_without_its_address(app, config):
 
     make_user(app, "environment", "wang.min")
     down = create_app(config.with_changes(service_urls={**config.service_urls,
-                                                        "vehicles": f"http://127.0.0.1:{free_port()}"}))
+                                                        "vehicles": closed_port_url()}))
     try:
         client = down.test_client()
         log_in(client, "wang.min", PASSWORD)

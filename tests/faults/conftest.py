@@ -123,8 +123,3 @@ def silent_server() -> Iterator[SilentServer]:
     server = SilentServer()
     yield server
     server.close()
-
-
-def closed_port_url() -> str:
-    """A URL nobody listens on: a downstream that is down."""
-    return f"http://{LOOPBACK}:{free_port()}"

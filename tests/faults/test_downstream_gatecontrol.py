@@ -10,8 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from gatecontrol.cli import cli
-from tests.conftest import REPO, RoleClient, service_env
-from tests.faults.conftest import closed_port_url
+from tests.conftest import REPO, RoleClient, closed_port_url, service_env
 from tests.gatecontrol.factories import SITE_ID, gate_body, passage, site_body
 
 TIMEOUT = 1.0

@@ -14,8 +14,7 @@ import pytest
 
 import reports
 from reports.commands import SECTION_WORKERS
-from tests.conftest import RoleClient, make_token
-from tests.faults.conftest import closed_port_url
+from tests.conftest import RoleClient, closed_port_url, make_token
 
 TIMEOUT = 1.0
 RETRIES = 1

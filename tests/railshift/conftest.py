@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.config import Settings
-from tests.conftest import free_port
+from tests.conftest import closed_port_url
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def service() -> str:
 @pytest.fixture(scope="module")
 def config(config: Settings) -> Settings:
     # A closed port: submissions reconcile against "gatecontrol" and must find it unreachable, quickly.
-    urls = {**config.service_urls, "gatecontrol": f"http://127.0.0.1:{free_port()}"}
+    urls = {**config.service_urls, "gatecontrol": closed_port_url()}
     return config.with_changes(service_urls=urls, http_retries=0)
 
 

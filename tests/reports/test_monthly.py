@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 import reports
-from tests.conftest import RoleClient, free_port, make_token
+from tests.conftest import RoleClient, closed_port_url, make_token
 
 MONTH = "2026-10"
 SECTION_TITLES = [
@@ -145,7 +145,7 @@ def test_pdf_is_a4_with_a_page_per_section_and_chinese_titles(as_role, upstreams
 @pytest.fixture
 def down_client(config, db, upstreams):
     """The reports app with railshift pointed at a closed port: as if that service were down."""
-    urls = {**config.service_urls, "railshift": f"http://127.0.0.1:{free_port()}"}
+    urls = {**config.service_urls, "railshift": closed_port_url()}
     app = reports.create_app(config.with_changes(service_urls=urls))
     yield RoleClient(app.test_client(), make_token("environment"))
     app.extensions["lantian.db"].dispose()
@@ -239,7 +239,7 @@ def test_the_cli_names_a_down_service_and_allow_partial_marks_it(cli_env, monkey
 
     from shared.cli import main
 
-    monkeypatch.setenv("LANTIAN_RAILSHIFT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("LANTIAN_RAILSHIFT_URL", closed_port_url())
     failed = CliRunner().invoke(main, ["report", "monthly", MONTH, "--format", "json"])
     assert failed.exit_code == 1
     assert "railshift" in failed.stderr and "allow_partial" in failed.stderr

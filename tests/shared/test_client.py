@@ -14,7 +14,7 @@ import pytest
 from shared.auth import Role
 from shared.client import ServiceClient, ServiceTokenSource
 from shared.errors import UpstreamError, UpstreamUnavailable
-from tests.conftest import TEST_SECRET, free_port
+from tests.conftest import TEST_SECRET, closed_port_url
 
 
 class ScriptedUpstream(BaseHTTPRequestHandler):
@@ -91,7 +91,7 @@ def test_a_refusal_carries_the_upstream_problem(upstream):
 
 
 def test_a_service_that_is_down_is_named_quickly():
-    url = f"http://127.0.0.1:{free_port()}"
+    url = closed_port_url()
     started = time.monotonic()
     with pytest.raises(UpstreamUnavailable) as caught:
         _client(url, retries=1).get("/ready")
