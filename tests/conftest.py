@@ -288,8 +288,9 @@ def closed_port_url() -> str:
 class RunningService:
     """A real service under gunicorn, in its own process, on a free port."""
 
-    def __init__(self, name: str, log: Path) -> None:
+    def __init__(self, name: str, log: Path, workers: int = 1) -> None:
         self.name = name
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -297,7 +298,8 @@ class RunningService:
 
     def start(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", self.name, "--port", str(self.port), "--workers", "1"],
+            [sys.executable, "-m", "shared.cli", "serve", self.name, "--port", str(self.port), "--workers",
+             str(self.workers)],
             env=env,
             cwd=REPO,
             stdout=self.log.open("wb"),
@@ -385,11 +387,12 @@ def running_services(
     *,
     elsewhere: Mapping[str, str] | None = None,
     closed: Iterable[str] = (),
+    workers: int = 1,
 ) -> Iterator[dict[str, RunningService]]:
     """The services of `database_urls` running for real on free ports until the end of the block. Each is told
     the others' URLs (they call each other as in production), those of `elsewhere`, and a closed port for each
-    service in `closed` (calls to it fail as when it is down)."""
-    services = {name: RunningService(name, tmp / f"{name}.log") for name in database_urls}
+    service in `closed` (calls to it fail as when it is down). Each runs `workers` gunicorn workers."""
+    services = {name: RunningService(name, tmp / f"{name}.log", workers) for name in database_urls}
     urls = {name: closed_port_url() for name in closed} | dict(elsewhere or {})
     env = service_env(tmp, dict(database_urls), auth_url, urls | {n: s.url for n, s in services.items()})
     try:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import REPO, RunningService, free_port
+from tests.conftest import RunningService, free_port
 from tests.pgcluster import Cluster, MissingServer
 
 LOOPBACK = "127.0.0.1"
@@ -45,21 +43,7 @@ def cluster() -> Iterator[Cluster]:
 
 
 class Gunicorn(RunningService):
-    """A real service under gunicorn with several workers (tests.conftest's RunningService runs one)."""
-
-    def __init__(self, name: str, log: Path, workers: int) -> None:
-        super().__init__(name, log)
-        self.workers = workers
-
-    def start(self, env: dict[str, str]) -> None:
-        argv = [sys.executable, "-m", "shared.cli", "serve", self.name, "--host", LOOPBACK, "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            [*argv, "--workers", str(self.workers)],
-            env=env,
-            cwd=REPO,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+    """A real service under gunicorn whose workers can be found and waited for (to kill one)."""
 
     def worker_pids(self) -> set[int]:
         """The pids of the master's worker processes right now (`shared.cli serve` execs into the master)."""

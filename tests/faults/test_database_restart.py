@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from shared.migrate import AUTH_TREE, upgrade
-from tests.conftest import make_token, service_env
-from tests.faults.conftest import Cluster, Gunicorn
+from tests.conftest import make_token, running_services
+from tests.faults.conftest import Cluster
 from tests.railshift.factories import enterprise_body, rail_split
 from tests.railshift.factories import uscc as rail_uscc
 from tests.vehicles.factories import plate, uscc, vehicle
@@ -43,18 +43,9 @@ def services_on_cluster(cluster: Cluster, tmp_path_factory: pytest.TempPathFacto
     upgrade(AUTH_TREE, cluster.url("auth"))
     for name in names:
         upgrade(name, cluster.url(name))
-    tmp = tmp_path_factory.mktemp("restart")
-    env = service_env(tmp, {name: cluster.url(name) for name in names}, cluster.url("auth"), {})
-    running = {name: Gunicorn(name, tmp / f"{name}.log", workers=2) for name in names}
-    try:
-        for service in running.values():
-            service.start(env)
-        for service in running.values():
-            service.wait_ready()
+    urls = {name: cluster.url(name) for name in names}
+    with running_services(tmp_path_factory.mktemp("restart"), urls, cluster.url("auth"), workers=2) as running:
         yield running
-    finally:
-        for service in running.values():
-            service.stop()
 
 
 class RetryingWriter:
