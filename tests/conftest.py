@@ -198,9 +198,7 @@ def config(
     service: str, databases: Databases, auth_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Settings:
     """A fresh, migrated database for the module's service on the current backend."""
-    url = databases.new(service)
-    upgrade(service, url)
-    return make_settings(service, url, auth_database_url, tmp_path_factory.mktemp(service))
+    return make_settings(service, migrated(databases, service), auth_database_url, tmp_path_factory.mktemp(service))
 
 
 @pytest.fixture(scope="module")

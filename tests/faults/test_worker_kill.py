@@ -20,8 +20,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from shared.migrate import upgrade
-from tests.conftest import make_token, service_env
+from tests.conftest import make_token, migrated, service_env
 from tests.faults.conftest import Gunicorn
 from tests.gatecontrol.factories import gate_body, passage, site_body
 
@@ -35,8 +34,7 @@ WANTED_KILLS = 2  # in-flight kills checked; more cost ~3 s each (gunicorn boots
 
 @pytest.fixture(scope="module")
 def gatecontrol_2_workers(databases, auth_database_url, tmp_path_factory):
-    url = databases.new("gatecontrol")
-    upgrade("gatecontrol", url)
+    url = migrated(databases, "gatecontrol")
     tmp = tmp_path_factory.mktemp("workerkill")
     service = Gunicorn("gatecontrol", tmp / "gatecontrol.log", workers=2)
     service.start(service_env(tmp, {"gatecontrol": url}, auth_database_url, {}))
